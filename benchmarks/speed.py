@@ -1,0 +1,486 @@
+"""Speed benchmark: indexing throughput and query latency of dari against its floors.
+
+Run from the repository root (inside the project's virtualenv):
+
+    python benchmarks/speed.py                      # mix + 20k, the quick run
+    python benchmarks/speed.py --sizes mix,20k,100k # the full run
+
+For each corpus it indexes the same title+text with (a) stock Whoosh (StemmingAnalyzer, one
+process), (b) Kiwi alone on the Hangul-bearing lines (num_workers=2) and (c) `dari reindex` (full,
+then incremental with nothing changed), each in its own subprocess so wall time and peak RSS (summed
+over the process tree, workers included) are real. Then it times `SearchEngine.search` (highlights
+included) for one-term, two-term and natural-language queries drawn from the query sets, and HTTP
+throughput against `dari serve` at 4 and 16 concurrent clients.
+
+The 20k/100k corpora are generated on the fly into a temporary folder (seeded, never committed) by
+recombining sentences of the korquad, squad, cranfield and koen_parallel sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+MIX_SETS = ("korquad", "squad", "cranfield")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+EN_STOP = frozenset({
+    "what", "which", "when", "where", "who", "whom", "whose", "why", "how", "does", "did", "have",
+    "that", "this", "with", "from", "were", "was", "there", "their", "they", "them", "than", "then",
+    "into", "also", "been", "being", "about", "after", "before", "must", "should", "would", "could",
+})
+QUERIES_PER_KIND = 200
+HTTP_CLIENTS = (4, 16)
+HTTP_SECONDS = 8.0
+
+
+def data_dir() -> Path:
+    """The shared evaluation data, read by path and never copied into the repository."""
+    return Path(os.environ.get("DARI_DATA") or ROOT.parent / "shared" / "data")
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+@dataclass
+class Corpus:
+    name: str
+    paths: list[Path]
+    docs: int
+    bytes: int  # UTF-8 bytes of title+text
+
+
+def mix_corpus() -> Corpus:
+    paths = [data_dir() / name / "corpus.jsonl" for name in MIX_SETS]
+    docs = size = 0
+    for path in paths:
+        for d in read_jsonl(path):
+            docs += 1
+            size += len(d["title"].encode()) + len(d["text"].encode())
+    return Corpus("mix", paths, docs, size)
+
+
+def sentence_pools() -> tuple[list[str], list[str], list[str], list[str]]:
+    """Korean and English sentences and titles from the corpora and the parallel pairs."""
+    ko: list[str] = []
+    en: list[str] = []
+    ko_titles: list[str] = []
+    en_titles: list[str] = []
+    for name in MIX_SETS:
+        for d in read_jsonl(data_dir() / name / "corpus.jsonl"):
+            is_ko = bool(HANGUL.search(d["text"]))
+            (ko if is_ko else en).extend(s for s in SENTENCE_END.split(d["text"]) if len(s) > 20)
+            (ko_titles if is_ko else en_titles).append(d["title"].strip(" ."))
+    for pair in read_jsonl(data_dir() / "koen_parallel" / "pairs.jsonl"):
+        ko.append(pair["ko"])
+        en.append(pair["en"])
+    return ko, en, ko_titles, en_titles
+
+
+def generate_corpus(n: int, seed: int, out_dir: Path) -> Corpus:
+    """Write n bilingual documents of 1-2 KB: ~45 % Korean, ~45 % English, ~10 % mixed."""
+    ko, en, ko_titles, en_titles = sentence_pools()
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "corpus.jsonl"
+    total = 0
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            kind = rng.random()
+            pools = [ko] if kind < 0.45 else [en] if kind < 0.9 else [ko, en]
+            titles = en_titles if kind >= 0.45 and kind < 0.9 else ko_titles
+            target = rng.randint(1024, 2048)
+            title = rng.choice(titles)
+            parts: list[str] = []
+            size = len(title.encode())
+            while size < target:
+                sentence = rng.choice(rng.choice(pools))
+                sep = "\n\n" if parts and rng.random() < 0.2 else " "
+                parts.append((sep if parts else "") + sentence)
+                size += len(parts[-1].encode())
+            text = "".join(parts)
+            total += len(title.encode()) + len(text.encode())
+            f.write(json.dumps({"id": f"g{i:06d}", "title": title, "text": text},
+                               ensure_ascii=False) + "\n")
+    return Corpus(f"{n // 1000}k" if n % 1000 == 0 else str(n), [path], n, total)
+
+
+def parse_size(token: str) -> int:
+    token = token.strip().lower()
+    return int(float(token[:-1]) * 1000) if token.endswith("k") else int(token)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    wall: float
+    peak_rss: int  # bytes, summed over the process tree at its largest
+    stdout: str
+
+
+def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run:
+    """Run cmd to completion, polling the RSS of it and all its descendants."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **(env or {})})
+    root = psutil.Process(proc.pid)
+    peak = 0
+    stdout_chunks: list[str] = []
+    stderr_chunks: list[str] = []
+    readers = [threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
+               for s, c in ((proc.stdout, stdout_chunks), (proc.stderr, stderr_chunks))]
+    for t in readers:
+        t.start()
+    while proc.poll() is None:
+        rss = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                rss += p.memory_info().rss
+        except psutil.Error:
+            pass  # a worker exited between listing and reading: the next poll sees the rest
+        peak = max(peak, rss)
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    for t in readers:
+        t.join()
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
+                           f"{''.join(stderr_chunks)[-3000:]}")
+    return Run(wall, peak, "".join(stdout_chunks))
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+@dataclass
+class IndexRow:
+    corpus: str
+    system: str
+    docs: int
+    wall: float
+    mb: float
+    peak_rss_mib: float
+    index_mib: float | None
+    docs_s: float = field(init=False)
+    mb_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.docs_s = self.docs / self.wall
+        self.mb_s = self.mb / self.wall
+
+
+def index_row(corpus: Corpus, system: str, run: Run, index_dir: Path | None) -> IndexRow:
+    return IndexRow(corpus.name, system, corpus.docs, run.wall, corpus.bytes / 1e6,
+                    run.peak_rss / 2**20, dir_size(index_dir) / 2**20 if index_dir else None)
+
+
+def this_script(*args: str | Path) -> list[str | Path]:
+    return [sys.executable, Path(__file__).resolve(), *args]
+
+
+def dari_cmd() -> Path:
+    return Path(sys.executable).with_name("dari")
+
+
+# --------------------------------------------------------------------------- child modes
+
+
+def child_whoosh(index_dir: Path, paths: Sequence[Path]) -> None:
+    """Baseline (a): stock Whoosh, StemmingAnalyzer, one process, title+text stored."""
+    from whoosh import index
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+
+    schema = Schema(id=ID(stored=True, unique=True),
+                    title=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+                    body=TEXT(analyzer=StemmingAnalyzer(), stored=True))
+    index_dir.mkdir(parents=True, exist_ok=True)
+    writer = index.create_in(str(index_dir), schema).writer()
+    for path in paths:
+        for d in read_jsonl(path):
+            writer.add_document(id=d["id"], title=d["title"], body=d["text"])
+    writer.commit()
+
+
+def hangul_lines(paths: Sequence[Path]) -> Iterator[str]:
+    for path in paths:
+        for d in read_jsonl(path):
+            for text in (d["title"], d["text"]):
+                yield from (line for line in text.splitlines() if HANGUL.search(line))
+
+
+def child_kiwi(paths: Sequence[Path]) -> None:
+    """Baseline (b): Kiwi alone on the lines dari sends it, with its own two worker threads."""
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi(num_workers=2)
+    start = time.perf_counter()
+    lines = list(hangul_lines(paths))
+    tokens = sum(len(t) for t in kiwi.tokenize(lines))
+    seconds = time.perf_counter() - start
+    chars = sum(map(len, lines))
+    print(json.dumps({"lines": len(lines), "chars": chars, "tokens": tokens,
+                      "analysis_s": seconds}))
+
+
+def make_queries(seed: int) -> dict[str, list[str]]:
+    """200 one-term, two-term and natural-language queries, half Korean, from the query sets."""
+    rng = random.Random(seed)
+    ko = [q["text"] for q in read_jsonl(data_dir() / "korquad" / "queries.jsonl")]
+    en = [q["text"] for name in ("squad", "cranfield")
+          for q in read_jsonl(data_dir() / name / "queries.jsonl")]
+
+    def words(query: str) -> list[str]:
+        if HANGUL.search(query):
+            return [w.strip("?.,!()\"'") for w in query.split() if len(HANGUL.findall(w)) >= 2]
+        return [w for w in EN_WORD.findall(query) if w.lower() not in EN_STOP]
+
+    kinds: dict[str, list[str]] = {"one-term": [], "two-term": [], "natural": []}
+    for i in range(QUERIES_PER_KIND):
+        pool = ko if i % 2 else en
+        kinds["natural"].append(rng.choice(pool))
+        for kind, n in (("one-term", 1), ("two-term", 2)):
+            while True:
+                ws = words(rng.choice(pool))
+                if len(set(ws)) >= n:
+                    kinds[kind].append(" ".join(rng.sample(sorted(set(ws)), n)))
+                    break
+    return kinds
+
+
+def percentiles(ms: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"p50": statistics.median(ms), "p95": q[94], "p99": q[98], "max": max(ms)}
+
+
+def child_queries(index_dir: Path, seed: int) -> None:
+    """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi."""
+    from indexer.search import SearchEngine
+
+    engine = SearchEngine(index_dir)
+    kinds = make_queries(seed)
+    for q in kinds["natural"][:10]:
+        engine.search(q)
+    out = {}
+    for kind, queries in kinds.items():
+        ms = []
+        for q in queries:
+            start = time.perf_counter()
+            engine.search(q)
+            ms.append((time.perf_counter() - start) * 1000)
+        out[kind] = percentiles(ms)
+    print(json.dumps(out))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_available() -> bool:
+    probe = subprocess.run([dari_cmd(), "serve", "--help"], capture_output=True, text=True)
+    return probe.returncode == 0
+
+
+def http_load(port: int, queries: list[str], clients: int, seconds: float) -> dict[str, float]:
+    """Closed-loop load: each client sends its next query as soon as the last answer arrived."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(offset: int) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = offset
+        while time.perf_counter() < deadline:
+            url = "/api/search?" + urllib.parse.urlencode({"q": queries[i % len(queries)]})
+            start = time.perf_counter()
+            conn.request("GET", url)
+            resp = conn.getresponse()
+            resp.read()
+            ms = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(ms)
+                errors += resp.status != 200
+            i += clients
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    return {"clients": clients, "req_s": len(latencies) / wall, "errors": errors,
+            **percentiles(latencies)}
+
+
+def bench_http(index_dir: Path, queries: list[str]) -> list[dict[str, float]] | str:
+    if not serve_available():
+        return "skipped: `dari serve` is not on this branch yet (web app not merged)"
+    port = free_port()
+    server = subprocess.Popen([dari_cmd(), "serve", "--index", index_dir, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", "/api/search?q=warmup")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    return "skipped: `dari serve` did not answer on /api/search"
+                time.sleep(0.5)
+        return [http_load(port, queries, clients, HTTP_SECONDS) for clients in HTTP_CLIENTS]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool) -> dict:
+    print(f"== {corpus.name}: {corpus.docs} docs, {corpus.bytes / 1e6:.1f} MB", flush=True)
+    rows: list[IndexRow] = []
+
+    whoosh_dir = work / f"{corpus.name}-whoosh"
+    rows.append(index_row(corpus, "(a) stock Whoosh",
+                          measure(this_script("_whoosh", whoosh_dir, *corpus.paths)), whoosh_dir))
+    shutil.rmtree(whoosh_dir)
+    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+
+    kiwi_run = measure(this_script("_kiwi", *corpus.paths))
+    rows.append(index_row(corpus, "(b) Kiwi alone", kiwi_run, None))
+    kiwi_stats = json.loads(kiwi_run.stdout)
+    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+
+    dari_dir = work / f"{corpus.name}-dari"
+    reindex = [dari_cmd(), "reindex", *corpus.paths, "--index", dari_dir]
+    rows.append(index_row(corpus, "dari reindex --full", measure([*reindex, "--full"]), dari_dir))
+    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+    rows.append(index_row(corpus, "dari reindex (no change)", measure(reindex), dari_dir))
+    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+
+    queries = json.loads(measure(this_script("_queries", dari_dir, "--seed", str(seed))).stdout)
+    mixed = [q for qs in make_queries(seed).values() for q in qs]
+    random.Random(seed).shuffle(mixed)
+    http = "skipped: --skip-http" if skip_http else bench_http(dari_dir, mixed)
+    shutil.rmtree(dari_dir)
+    return {"corpus": asdict(corpus) | {"paths": [str(p) for p in corpus.paths]},
+            "indexing": [asdict(r) for r in rows], "kiwi": kiwi_stats,
+            "queries": queries, "http": http}
+
+
+def print_report(results: list[dict]) -> None:
+    cores = f"{os.cpu_count()} logical cores ({psutil.cpu_count(logical=False)} physical)"
+    print(f"\nmachine: {cores}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
+          f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    print("\n| corpus | system | docs | wall s | docs/s | MB/s | peak RSS MiB | index MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for res in results:
+        for r in res["indexing"]:
+            size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
+            print(f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | "
+                  f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | {size} |")
+    print("\n| corpus | dari/(a) stock Whoosh | dari/(b) Kiwi alone | Kiwi chars/s (2 threads) |")
+    print("|---|---:|---:|---:|")
+    for res in results:
+        a, b, d = (r["wall"] for r in res["indexing"][:3])
+        k = res["kiwi"]
+        print(f"| {res['corpus']['name']} | {d / a:.2f}× | {d / b:.2f}× | "
+              f"{k['chars'] / k['analysis_s']:,.0f} |")
+    print("\n| corpus | queries (200 each) | p50 ms | p95 ms | p99 ms | max ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for res in results:
+        for kind, p in res["queries"].items():
+            print(f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
+                  f"{p['p99']:.1f} | {p['max']:.1f} |")
+    print("\n| corpus | HTTP clients | req/s | p50 ms | p95 ms | errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for res in results:
+        if isinstance(res["http"], str):
+            print(f"| {res['corpus']['name']} | {res['http']} | | | | |")
+            continue
+        for h in res["http"]:
+            print(f"| {res['corpus']['name']} | {h['clients']} | {h['req_s']:.1f} | "
+                  f"{h['p50']:.1f} | {h['p95']:.1f} | {h['errors']} |")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "_whoosh":
+        return child_whoosh(Path(argv[1]), [Path(p) for p in argv[2:]])
+    if argv and argv[0] == "_kiwi":
+        return child_kiwi([Path(p) for p in argv[1:]])
+    if argv and argv[0] == "_queries":
+        return child_queries(Path(argv[1]), int(argv[3]))
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="mix,20k",
+                        help="comma-separated corpora: 'mix' (the 4,428-doc set) and/or generated "
+                             "sizes such as 20k, 100k (default: mix,20k)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-http", action="store_true", help="skip the `dari serve` part")
+    parser.add_argument("--json", type=Path, help="also write the raw results to this file")
+    args = parser.parse_args(argv)
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="dari-speed-") as tmp:
+        work = Path(tmp)
+        for token in args.sizes.split(","):
+            if token.strip() == "mix":
+                corpus = mix_corpus()
+            else:
+                n = parse_size(token)
+                corpus = generate_corpus(n, args.seed + n, work / f"gen-{n}")
+            results.append(bench_corpus(corpus, work, args.seed, args.skip_http))
+            for path in corpus.paths:
+                if path.is_relative_to(work):
+                    path.unlink()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    print_report(results)
+
+
+if __name__ == "__main__":
+    main()

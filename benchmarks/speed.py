@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -143,12 +144,19 @@ def parse_size(token: str) -> int:
 @dataclass
 class Run:
     wall: float
+    cpu: float  # user+system seconds of the whole process tree: steadier than wall on a busy box
     peak_rss: int  # bytes, summed over the process tree at its largest
     stdout: str
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run:
     """Run cmd to completion, polling the RSS of it and all its descendants."""
+    cpu_before = children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, **(env or {})})
@@ -175,7 +183,7 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     if proc.returncode:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                            f"{''.join(stderr_chunks)[-3000:]}")
-    return Run(wall, peak, "".join(stdout_chunks))
+    return Run(wall, children_cpu() - cpu_before, peak, "".join(stdout_chunks))
 
 
 def dir_size(path: Path) -> int:
@@ -188,6 +196,7 @@ class IndexRow:
     system: str
     docs: int
     wall: float
+    cpu: float
     mb: float
     peak_rss_mib: float
     index_mib: float | None
@@ -200,7 +209,7 @@ class IndexRow:
 
 
 def index_row(corpus: Corpus, system: str, run: Run, index_dir: Path | None) -> IndexRow:
-    return IndexRow(corpus.name, system, corpus.docs, run.wall, corpus.bytes / 1e6,
+    return IndexRow(corpus.name, system, corpus.docs, run.wall, run.cpu, corpus.bytes / 1e6,
                     run.peak_rss / 2**20, dir_size(index_dir) / 2**20 if index_dir else None)
 
 
@@ -414,12 +423,12 @@ def print_report(results: list[dict]) -> None:
     cores = f"{os.cpu_count()} logical cores ({psutil.cpu_count(logical=False)} physical)"
     print(f"\nmachine: {cores}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
           f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
-    print("\n| corpus | system | docs | wall s | docs/s | MB/s | peak RSS MiB | index MiB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("\n| corpus | system | docs | wall s | CPU s | docs/s | MB/s | peak RSS MiB | index MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         for r in res["indexing"]:
             size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
-            print(f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | "
+            print(f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
                   f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | {size} |")
     print("\n| corpus | dari/(a) stock Whoosh | dari/(b) Kiwi alone | Kiwi chars/s (2 threads) |")
     print("|---|---:|---:|---:|")

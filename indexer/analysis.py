@@ -113,11 +113,12 @@ class BilingualTokenizer(Tokenizer):
         other: list[tuple[int, str]] = []
         for offset, chunk in _chunks(value):
             (korean if has_hangul(chunk) else other).append((offset, chunk))
-        # One batched Kiwi call per text: Kiwi spreads a list over its worker threads.
-        analysed = get_kiwi().tokenize([chunk for _, chunk in korean]) if korean else []
+        # One plain call per chunk: Kiwi's list API hands items to its worker threads and waits
+        # (slower for one text), and those threads do not exist in reindex's forked workers.
+        kiwi = get_kiwi() if korean else None
         raw: list[tuple[int, int, str, str]] = []  # (start, end, text, tag)
-        for (offset, _), morphemes in zip(korean, analysed, strict=True):
-            for m in morphemes:
+        for offset, chunk in korean:
+            for m in kiwi.tokenize(chunk):
                 form = m.lemma if m.tag in LEMMA_TAGS else m.form
                 raw.append((offset + m.start, offset + m.start + m.len, form, m.tag))
         for offset, chunk in other:

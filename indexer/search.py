@@ -142,27 +142,41 @@ class Snippets:
         self.scorer = BasicFragmentScorer()
         self.formatter = MarkFormatter()
 
-    def __call__(self, searcher, hit, typed_words: set[str]) -> str:
-        matched = {
-            searcher.schema["body"].from_bytes(text)
-            for fieldname, text in hit.matched_terms()
-            if fieldname == "body"
-        }
-        hidden = {piece for word in matched for piece in compound_pieces(word)} - typed_words
-        tokens = []
-        for word in matched - hidden:
-            postings = searcher.postings("body", word)
-            postings.skip_to(hit.docnum)
-            if postings.is_active() and postings.id() == hit.docnum:
-                tokens.extend(
-                    Token(text=word, startchar=start, endchar=end)
-                    for _, start, end in postings.value_as("characters")
-                )
-        body = hit["body"]
+    def __call__(self, body: str, offsets: dict[str, list], typed_words: set[str]) -> str:
+        """Passages of ``body``, given the matched words' (pos, start, end) from ``matched_offsets``."""
+        hidden = {piece for word in offsets for piece in compound_pieces(word)} - typed_words
+        tokens = [
+            Token(text=word, startchar=start, endchar=end)
+            for word, spans in offsets.items()
+            if word not in hidden
+            for _, start, end in spans
+        ]
         tokens.sort(key=lambda token: token.startchar)
         fragments = self.fragmenter.fragment_matches(body, tokens)
         best = top_fragments(fragments, 3, self.scorer, FIRST)
         return self.formatter.format(best) if best else _leading_text(body)
+
+
+def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
+    """For each shown hit, the query's body words it contains with their stored offsets.
+
+    Done for the page only, one postings cursor per word walking the hits in docnum order: asking
+    Whoosh for every match's terms (``terms=True``) costs a lookup per match and term.
+    """
+    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
+    if not docnums:
+        return found
+    body = searcher.schema["body"]
+    for _, text in query.existing_terms(searcher.reader(), expand=True, fieldname="body"):
+        word = body.from_bytes(text)
+        postings = searcher.postings("body", word)
+        for docnum in sorted(docnums):
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                found[docnum][word] = postings.value_as("characters")
+    return found
 
 
 def _leading_text(text: str) -> str:
@@ -218,23 +232,27 @@ class SearchEngine:
         typed_words = {token.text for token in analyzer(query, mode="query")}
         with self._lock:
             self._refresh()
+            # optimize=False: with big OR queries Whoosh's block-max skipping saves little, and
+            # then counting the total takes it a second pass over all matches.
             page_results = self._searcher.search_page(
-                parsed, page, pagelen=per_page, filter=_lang_filter(lang), terms=True
+                parsed, page, pagelen=per_page, filter=_lang_filter(lang), optimize=False
             )
             total = len(page_results)
             # Whoosh clamps a page past the end to the last page; a search engine answers "none".
             past_end = page_results.pagenum != page
-            hits = [] if past_end else [self._hit(hit, typed_words) for hit in page_results]
+            shown = [] if past_end else list(page_results)
+            offsets = matched_offsets(self._searcher, parsed, [hit.docnum for hit in shown])
+            hits = [self._hit(hit, offsets[hit.docnum], typed_words) for hit in shown]
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page)
 
-    def _hit(self, hit, typed_words: set[str]) -> Hit:
+    def _hit(self, hit, offsets: dict[str, list], typed_words: set[str]) -> Hit:
         return Hit(
             id=hit["id"],
             title=hit["title"],
             lang=hit["lang"],
             score=round(hit.score, 4),
-            snippet=self._snippets(self._searcher, hit, typed_words),
+            snippet=self._snippets(hit["body"], offsets, typed_words),
             path=hit["path"],
         )
 

@@ -1,0 +1,63 @@
+"""The parallel reindex path (worker processes, one segment each) builds the same index as one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from indexer.index import BATCH_DOCS, bundled_seeds, reindex
+
+TEXT_FIELDS = ("title", "body")
+
+
+def write_corpus(folder: Path, docs: int) -> Path:
+    """A jsonl of documents recombined from the seeds' lines (Korean and English)."""
+    lines = [
+        line
+        for path in sorted(bundled_seeds().iterdir())
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    path = folder / "docs.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(docs):
+            body = "\n".join(lines[(i * 7 + k) % len(lines)] for k in range(1 + i % 3))
+            doc = {"id": f"d{i:04d}", "title": lines[i % len(lines)][:60], "text": body}
+            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    return path
+
+
+def snapshot(index_dir: Path) -> tuple[int, dict, dict, dict]:
+    """(segments, stored fields by id, field lengths by id, postings of every term by id)."""
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.reader() as reader:
+        ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+        stored = {fields["id"]: fields for _, fields in reader.iter_docs()}
+        lengths = {
+            (ids[docnum], name): reader.doc_field_length(docnum, name)
+            for docnum in ids
+            for name in TEXT_FIELDS
+        }
+        postings = {
+            (name, term): {ids[d]: value for d, value in reader.postings(name, term).items_as("characters")}
+            for name in TEXT_FIELDS
+            for term in reader.lexicon(name)
+        }
+        segments = len(list(reader.leaf_readers()))
+    return segments, stored, lengths, postings
+
+
+def test_parallel_reindex_builds_the_same_index(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path, BATCH_DOCS * 2 + 50)
+    reindex([corpus], tmp_path / "serial", procs=1)
+    reindex([corpus], tmp_path / "parallel", procs=2)
+    serial, parallel = snapshot(tmp_path / "serial"), snapshot(tmp_path / "parallel")
+    assert serial[0] == 1
+    assert parallel[0] == 2, "each of the two workers writes its own segment"
+    assert len(serial[1]) == BATCH_DOCS * 2 + 50
+    assert ("body", "노동".encode()) in serial[3], "the corpus exercises Kiwi"
+    assert parallel[1] == serial[1]
+    assert parallel[2] == serial[2]
+    assert parallel[3] == serial[3]

@@ -9,7 +9,7 @@ For each corpus it indexes the same title+text with (a) stock Whoosh (StemmingAn
 process), (b) Kiwi alone on the Hangul-bearing lines (num_workers=2) and (c) `dari reindex` (full,
 then incremental with nothing changed), each in its own subprocess so wall time and peak RSS (summed
 over the process tree, workers included) are real. Then it times `SearchEngine.search` (highlights
-included) for one-term, two-term and natural-language queries drawn from the query sets, and HTTP
+included) for one- to three-term and natural-language queries drawn from the query sets, and HTTP
 throughput against `dari serve` at 4 and 16 concurrent clients.
 
 The 20k/100k corpora are generated on the fly into a temporary folder (seeded, never committed) by
@@ -106,31 +106,40 @@ def sentence_pools() -> tuple[list[str], list[str], list[str], list[str]]:
 
 
 def generate_corpus(n: int, seed: int, out_dir: Path) -> Corpus:
-    """Write n bilingual documents of 1-2 KB: ~45 % Korean, ~45 % English, ~10 % mixed."""
+    """Write a folder of n .txt files of 1-2 KB (title line, then paragraphs), 1,000 per
+    subfolder: ~45 % Korean, ~45 % English, ~10 % mixed.  Files, not one jsonl, so the
+    no-change reindex has a file per document to check, as a real folder has."""
     ko, en, ko_titles, en_titles = sentence_pools()
     rng = random.Random(seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "corpus.jsonl"
     total = 0
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(n):
-            kind = rng.random()
-            pools = [ko] if kind < 0.45 else [en] if kind < 0.9 else [ko, en]
-            titles = en_titles if kind >= 0.45 and kind < 0.9 else ko_titles
-            target = rng.randint(1024, 2048)
-            title = rng.choice(titles)
-            parts: list[str] = []
-            size = len(title.encode())
-            while size < target:
-                sentence = rng.choice(rng.choice(pools))
-                sep = "\n\n" if parts and rng.random() < 0.2 else " "
-                parts.append((sep if parts else "") + sentence)
-                size += len(parts[-1].encode())
-            text = "".join(parts)
-            total += len(title.encode()) + len(text.encode())
-            f.write(json.dumps({"id": f"g{i:06d}", "title": title, "text": text},
-                               ensure_ascii=False) + "\n")
-    return Corpus(f"{n // 1000}k" if n % 1000 == 0 else str(n), [path], n, total)
+    for i in range(n):
+        kind = rng.random()
+        pools = [ko] if kind < 0.45 else [en] if kind < 0.9 else [ko, en]
+        parts = [rng.choice(en_titles if 0.45 <= kind < 0.9 else ko_titles), "\n\n"]
+        target = rng.randint(1024, 2048)
+        size = len(parts[0].encode())
+        while size < target:
+            sentence = rng.choice(rng.choice(pools))
+            parts.append(sentence + ("\n\n" if rng.random() < 0.2 else " "))
+            size += len(parts[-1].encode())
+        data = "".join(parts).strip().encode()
+        path = out_dir / f"{i // 1000:03d}" / f"g{i:06d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        total += len(data)
+    return Corpus(f"{n // 1000}k" if n % 1000 == 0 else str(n), [out_dir], n, total)
+
+
+def iter_docs(paths: Sequence[Path]) -> Iterator[tuple[str, str, str]]:
+    """(id, title, text) from jsonl files or folders of .txt files, read as dari reads them."""
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*.txt")):
+                text = file.read_text(encoding="utf-8")
+                yield str(file.relative_to(path)), text.split("\n", 1)[0], text
+        else:
+            for d in read_jsonl(path):
+                yield d["id"], d["title"], d["text"]
 
 
 def parse_size(token: str) -> int:
@@ -146,6 +155,7 @@ class Run:
     wall: float
     cpu: float  # user+system seconds of the whole process tree: steadier than wall on a busy box
     peak_rss: int  # bytes, summed over the process tree at its largest
+    peak_pss: int  # the same as proportional set size: pages shared after fork counted once
     stdout: str
 
 
@@ -161,7 +171,7 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, **(env or {})})
     root = psutil.Process(proc.pid)
-    peak = 0
+    peak_rss = peak_pss = 0
     stdout_chunks: list[str] = []
     stderr_chunks: list[str] = []
     readers = [threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
@@ -169,21 +179,22 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     for t in readers:
         t.start()
     while proc.poll() is None:
-        rss = 0
+        rss = pss = 0
         try:
             for p in [root, *root.children(recursive=True)]:
-                rss += p.memory_info().rss
+                mem = p.memory_full_info()
+                rss, pss = rss + mem.rss, pss + mem.pss
         except psutil.Error:
             pass  # a worker exited between listing and reading: the next poll sees the rest
-        peak = max(peak, rss)
-        time.sleep(0.05)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.1)
     wall = time.perf_counter() - start
     for t in readers:
         t.join()
     if proc.returncode:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                            f"{''.join(stderr_chunks)[-3000:]}")
-    return Run(wall, children_cpu() - cpu_before, peak, "".join(stdout_chunks))
+    return Run(wall, children_cpu() - cpu_before, peak_rss, peak_pss, "".join(stdout_chunks))
 
 
 def dir_size(path: Path) -> int:
@@ -199,6 +210,7 @@ class IndexRow:
     cpu: float
     mb: float
     peak_rss_mib: float
+    peak_pss_mib: float
     index_mib: float | None
     docs_s: float = field(init=False)
     mb_s: float = field(init=False)
@@ -210,7 +222,8 @@ class IndexRow:
 
 def index_row(corpus: Corpus, system: str, run: Run, index_dir: Path | None) -> IndexRow:
     return IndexRow(corpus.name, system, corpus.docs, run.wall, run.cpu, corpus.bytes / 1e6,
-                    run.peak_rss / 2**20, dir_size(index_dir) / 2**20 if index_dir else None)
+                    run.peak_rss / 2**20, run.peak_pss / 2**20,
+                    dir_size(index_dir) / 2**20 if index_dir else None)
 
 
 def this_script(*args: str | Path) -> list[str | Path]:
@@ -235,17 +248,15 @@ def child_whoosh(index_dir: Path, paths: Sequence[Path]) -> None:
                     body=TEXT(analyzer=StemmingAnalyzer(), stored=True))
     index_dir.mkdir(parents=True, exist_ok=True)
     writer = index.create_in(str(index_dir), schema).writer()
-    for path in paths:
-        for d in read_jsonl(path):
-            writer.add_document(id=d["id"], title=d["title"], body=d["text"])
+    for doc_id, title, text in iter_docs(paths):
+        writer.add_document(id=doc_id, title=title, body=text)
     writer.commit()
 
 
 def hangul_lines(paths: Sequence[Path]) -> Iterator[str]:
-    for path in paths:
-        for d in read_jsonl(path):
-            for text in (d["title"], d["text"]):
-                yield from (line for line in text.splitlines() if HANGUL.search(line))
+    for _, title, text in iter_docs(paths):
+        for field_text in (title, text):
+            yield from (line for line in field_text.splitlines() if HANGUL.search(line))
 
 
 def child_kiwi(paths: Sequence[Path]) -> None:
@@ -263,7 +274,7 @@ def child_kiwi(paths: Sequence[Path]) -> None:
 
 
 def make_queries(seed: int) -> dict[str, list[str]]:
-    """200 one-term, two-term and natural-language queries, half Korean, from the query sets."""
+    """200 one-, two-, three-term and natural-language queries, half Korean, from the query sets."""
     rng = random.Random(seed)
     ko = [q["text"] for q in read_jsonl(data_dir() / "korquad" / "queries.jsonl")]
     en = [q["text"] for name in ("squad", "cranfield")
@@ -274,11 +285,12 @@ def make_queries(seed: int) -> dict[str, list[str]]:
             return [w.strip("?.,!()\"'") for w in query.split() if len(HANGUL.findall(w)) >= 2]
         return [w for w in EN_WORD.findall(query) if w.lower() not in EN_STOP]
 
-    kinds: dict[str, list[str]] = {"one-term": [], "two-term": [], "natural": []}
+    sizes = {"one-term": 1, "two-term": 2, "three-term": 3}
+    kinds: dict[str, list[str]] = {kind: [] for kind in [*sizes, "natural"]}
     for i in range(QUERIES_PER_KIND):
         pool = ko if i % 2 else en
         kinds["natural"].append(rng.choice(pool))
-        for kind, n in (("one-term", 1), ("two-term", 2)):
+        for kind, n in sizes.items():
             while True:
                 ws = words(rng.choice(pool))
                 if len(set(ws)) >= n:
@@ -423,13 +435,15 @@ def print_report(results: list[dict]) -> None:
     cores = f"{os.cpu_count()} logical cores ({psutil.cpu_count(logical=False)} physical)"
     print(f"\nmachine: {cores}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
           f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
-    print("\n| corpus | system | docs | wall s | CPU s | docs/s | MB/s | peak RSS MiB | index MiB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| corpus | system | docs | wall s | CPU s | docs/s | MB/s | peak RSS MiB | peak PSS MiB "
+          "| index MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         for r in res["indexing"]:
             size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
             print(f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
-                  f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | {size} |")
+                  f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | "
+                  f"{r['peak_pss_mib']:.0f} | {size} |")
     print("\n| corpus | dari/(a) stock Whoosh | dari/(b) Kiwi alone | Kiwi chars/s (2 threads) |")
     print("|---|---:|---:|---:|")
     for res in results:
@@ -484,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results.append(bench_corpus(corpus, work, args.seed, args.skip_http))
             for path in corpus.paths:
                 if path.is_relative_to(work):
-                    path.unlink()
+                    shutil.rmtree(path)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))

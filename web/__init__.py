@@ -34,14 +34,10 @@ def _http_error(exc: HTTPException):
 
 
 def create_app(index_dir: Path | str) -> Flask:
-    """Open the index once (raises IndexMissing) and warm Kiwi before the first request.
-
-    Kiwi's first analysis costs ~2.5 s; paying it here keeps it off the first user's search.
-    """
+    """Open the index once (raises IndexMissing); the engine warms Kiwi up before any request."""
     from web import api, pages
 
     engine = SearchEngine(Path(index_dir))
-    engine.search("다리 bridge")
     app = Flask(__name__)
     app.json.ensure_ascii = False  # Hangul stays readable in API responses
     app.json.sort_keys = False  # keep the documented field order

@@ -5,6 +5,8 @@ Every error is `{"error": {"code", "message"}}` with a 4xx/5xx status, never an 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, jsonify, request
 
 from indexer.search import QueryError
@@ -58,7 +60,16 @@ def document(doc_id: str):
     doc = engine().get_document(doc_id)
     if doc is None:
         return error(404, "not_found", f"no document with id {doc_id!r}")
-    return jsonify(doc)
+    return jsonify(
+        id=doc["id"],
+        title=doc["title"],
+        lang=doc["lang"],
+        path=doc["path"],
+        size=doc["size"],
+        modified=datetime.fromtimestamp(doc["mtime"], tz=UTC).isoformat(),
+        hash=doc["hash"],
+        text=doc["body"],
+    )
 
 
 @bp.get("/health")

@@ -1,7 +1,7 @@
 """What the pages and the API share: the one search engine and the rules for search arguments.
 
-Both blueprints validate the same way so the page and the API never disagree about what a
-valid query is.
+The engine checks the same limits; checking here too turns each bad argument into a stable
+error code for API clients (and a non-number page into a 400, not a crash).
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from indexer.search import SearchEngine, SearchResults
+from indexer.search import MAX_PER_PAGE, MAX_QUERY_CHARS, SearchEngine, SearchResults
 
-MAX_QUERY_CHARS = 1000
-MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
-# "all" (or nothing) means no filter; the engine's "ko" filter also matches "mixed" documents.
+# "all" (or nothing) means no filter; the engine's "ko" and "en" filters also match "mixed".
 LANGS = ("all", "ko", "en")
 
 
@@ -55,9 +53,7 @@ def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: i
     try:
         value = int(raw)
     except ValueError:
-        raise ParamError(
-            f"bad_{name}", f"{name} must be a whole number, not {raw[:20]!r}"
-        ) from None
+        raise ParamError(f"bad_{name}", f"{name} must be a whole number, not {raw[:20]!r}") from None
     if not low <= value <= high:
         raise ParamError(f"bad_{name}", f"{name} must be between {low} and {high}")
     return value
@@ -81,9 +77,7 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
 
 def run_search(sargs: SearchArgs) -> SearchResults:
     """Search with validated arguments; the engine's QueryError propagates to the caller."""
-    return engine().search(
-        sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page
-    )
+    return engine().search(sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page)
 
 
 def doc_url(doc_id: str, q: str = "") -> str:

@@ -71,9 +71,12 @@ def search():
 def document(doc_id: str):
     q = request.args.get("q", "").strip()
     eng = engine()
-    doc = eng.get_document(doc_id)
+    try:
+        marked = eng.mark_document(doc_id, q)
+    except QueryError:  # e.g. an over-long q in a hand-made link: show the text unmarked
+        marked = eng.mark_document(doc_id, "")
+    doc = None if marked is None else eng.get_document(doc_id)
     if doc is None:
-        return render_template(
-            "error.html", status=404, message="문서를 찾을 수 없습니다 · No such document"
-        ), 404
-    return render_template("document.html", q=q, doc=doc, marked=eng.mark_document(doc_id, q))
+        message = "문서를 찾을 수 없습니다 · No such document"
+        return render_template("error.html", status=404, message=message), 404
+    return render_template("document.html", q=q, doc=doc, marked=marked)

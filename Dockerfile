@@ -12,7 +12,7 @@ COPY --chown=dari:dari seeds/ seeds/
 
 ENV DARI_INDEX=/home/dari/index PYTHONUNBUFFERED=1
 RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -e .
-RUN .venv/bin/dari reindex seeds
+RUN .venv/bin/dari reindex
 
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -8,6 +8,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.search import SearchEngine
+from web import api, pages
 
 # No script at all is needed (the page works without JavaScript), so none is allowed.
 CONTENT_SECURITY_POLICY = (
@@ -25,18 +26,14 @@ def _security_headers(response: Response) -> Response:
 
 def _http_error(exc: HTTPException):
     """JSON under /api/ (clients parse it), a page elsewhere; unhandled errors arrive as 500."""
-    from web.api import error
-
     status = exc.code or 500
     if request.path.startswith("/api/"):
-        return error(status, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+        return api.error(status, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
     return render_template("error.html", status=status, message=f"{status} {exc.name}"), status
 
 
 def create_app(index_dir: Path | str) -> Flask:
     """Open the index once (raises IndexMissing); the engine warms Kiwi up before any request."""
-    from web import api, pages
-
     engine = SearchEngine(Path(index_dir))
     app = Flask(__name__)
     app.json.ensure_ascii = False  # Hangul stays readable in API responses

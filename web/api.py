@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.search import QueryError
 from web.core import ParamError, doc_url, engine, parse_search_args, run_search
@@ -16,7 +16,7 @@ from web.openapi import openapi_spec
 bp = Blueprint("api", __name__)
 
 
-def error(status: int, code: str, message: str):
+def error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message}}), status
 
 

@@ -40,10 +40,8 @@ class SearchArgs:
 
 
 def engine() -> SearchEngine:
-    """The app's engine, refreshed so a finished `dari reindex` shows without a restart."""
-    eng: SearchEngine = current_app.extensions["dari.engine"]
-    eng.refresh()
-    return eng
+    """The app's one engine; each of its calls first picks up a newer commit (no restart needed)."""
+    return current_app.extensions["dari.engine"]
 
 
 def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

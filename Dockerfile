@@ -2,7 +2,8 @@
 # Each step is the README's own command; the seeds are indexed at build time so start-up is quick.
 FROM python:3.12-slim
 
-RUN useradd --create-home --uid 10001 dari
+# A non-root user owning the app folder (WORKDIR alone would create it owned by root).
+RUN useradd --create-home --uid 10001 dari && install -d -o dari -g dari /home/dari/app
 USER dari
 WORKDIR /home/dari/app
 COPY --chown=dari:dari pyproject.toml README.md ./

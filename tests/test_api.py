@@ -104,10 +104,21 @@ def test_broken_syntax_is_never_a_server_error(client, query):
     assert "hits" in body if resp.status_code == 200 else body["error"]["code"]
 
 
-def test_misspelt_english_query_gets_a_suggestion(client):
-    body = api_search(client, q="labr polcy").get_json()
-    assert body["suggestion"] == "labor policy"
-    assert api_search(client, q="labor policy").get_json()["suggestion"] is None
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("labr polcy", "labor policy"),  # spelt as the documents write it, not as the stem
+        ("artifical inteligence 협력", "artificial intelligence 협력"),  # odd stem: artif
+        ("Genva", "Geneva"),
+        ("ILO AND Partnershp", "ILO AND Partnership"),  # operators and known words untouched
+        ("labor policy", None),
+        ("노동 협력", None),
+        ("lang:ko", None),  # field names and values are not words to correct
+        ("xqzvw", None),  # nothing near enough
+    ],
+)
+def test_did_you_mean(client, query, suggestion):
+    assert api_search(client, q=query).get_json()["suggestion"] == suggestion
 
 
 def test_document_has_metadata_and_full_text(client, seeds_index):
@@ -147,6 +158,18 @@ def test_unknown_api_path_is_json_too(client):
     assert resp.status_code == 404
     assert resp.get_json()["error"]["code"] == "not_found"
     assert client.post("/api/search?q=ILO").get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_unexpected_failure_is_a_json_500_under_api(seeds_index):
+    app = create_app(seeds_index)
+    app.add_url_rule("/api/boom", "api_boom", lambda: 1 / 0)
+    app.add_url_rule("/boom", "page_boom", lambda: 1 / 0)
+    client = app.test_client()
+    resp = client.get("/api/boom")
+    assert resp.status_code == 500
+    assert resp.get_json()["error"]["code"] == "internal_server_error"
+    page = client.get("/boom")
+    assert page.status_code == 500 and page.mimetype == "text/html"
 
 
 def test_health_reports_the_index(client, seeds_index):

@@ -40,7 +40,11 @@ def main() -> None:
     parser.add_argument("--index", type=Path)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    index_dir = args.index or Path(tempfile.mkdtemp(prefix="dari-bench-"))
+    with tempfile.TemporaryDirectory(prefix="dari-bench-") as scratch:
+        bench(args.index or Path(scratch), args.runs)
+
+
+def bench(index_dir: Path, runs: int) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     first_url = f"{base}/api/search?q={urllib.parse.quote('노동')}"
@@ -62,13 +66,13 @@ def main() -> None:
                 time.sleep(0.05)
         print(f"start to first result: {time.perf_counter() - started:.2f} s ({index_dir})")
         times = []
-        for i in range(args.runs):
+        for i in range(runs):
             url = f"{base}/api/search?q={urllib.parse.quote(QUERIES[i % len(QUERIES)])}"
             t0 = time.perf_counter()
             get(url)
             times.append((time.perf_counter() - t0) * 1000)
         print(
-            f"API search over HTTP, {args.runs} runs: median {statistics.median(times):.1f} ms, "
+            f"API search over HTTP, {runs} runs: median {statistics.median(times):.1f} ms, "
             f"p90 {statistics.quantiles(times, n=10)[-1]:.1f} ms, max {max(times):.1f} ms"
         )
     finally:

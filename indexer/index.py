@@ -111,7 +111,8 @@ class ParallelWriter(MpWriter):
     Kiwi and Whoosh's posting work both run on every core and nothing is merged at the end.  Kiwi is
     warmed here before a worker forks (when its first batch has Hangul), so the workers share its
     ~520 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
-    documents of a worker that died; this writer raises and leaves the index as it was.
+    documents of a worker that died; this writer raises and leaves the index as it was, and its
+    ``cancel`` stops the workers.
     """
 
     def _new_task(self):
@@ -130,6 +131,14 @@ class ParallelWriter(MpWriter):
         if any(task.exitcode for task in self.tasks):
             raise RuntimeError("An indexing worker process failed; the index was not changed.")
         super()._commit(mergetype, optimize, merge)
+
+    def cancel(self) -> None:
+        # Stock MpWriter.cancel flags its copy of each worker, not the worker, which then waits
+        # for jobs forever and keeps this process from exiting.
+        for task in self.tasks:
+            task.terminate()
+            task.join()
+        SegmentWriter.cancel(self)
 
 
 def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.index import BATCH_DOCS, bundled_seeds, reindex
+from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, reindex
 
 TEXT_FIELDS = ("title", "body")
 
@@ -61,3 +61,19 @@ def test_parallel_reindex_builds_the_same_index(tmp_path: Path) -> None:
     assert parallel[1] == serial[1]
     assert parallel[2] == serial[2]
     assert parallel[3] == serial[3]
+
+
+def test_cancelled_parallel_writer_stops_its_workers(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path, BATCH_DOCS * 2)
+    index_dir = tmp_path / "index"
+    reindex([corpus], index_dir, procs=1)
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        documents = list(searcher.documents())
+    writer = ParallelWriter(ix, procs=2, batchsize=BATCH_DOCS, multisegment=True)
+    for fields in documents:
+        writer.add_document(**fields)
+    assert writer.tasks, "workers were started"
+    writer.cancel()
+    assert not any(task.is_alive() for task in writer.tasks)
+    assert whoosh_index.open_dir(str(index_dir)).doc_count() == BATCH_DOCS * 2

@@ -187,7 +187,7 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
         except psutil.Error:
             pass  # a worker exited between listing and reading: the next poll sees the rest
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        time.sleep(0.1)
+        time.sleep(0.25)  # reading smaps costs CPU that the measured processes would miss
     wall = time.perf_counter() - start
     for t in readers:
         t.join()
@@ -399,36 +399,47 @@ def bench_http(index_dir: Path, queries: list[str]) -> list[dict[str, float]] | 
 # --------------------------------------------------------------------------- orchestration
 
 
-def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool) -> dict:
+def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool,
+                 skip_baselines: bool) -> dict:
     print(f"== {corpus.name}: {corpus.docs} docs, {corpus.bytes / 1e6:.1f} MB", flush=True)
     rows: list[IndexRow] = []
 
-    whoosh_dir = work / f"{corpus.name}-whoosh"
-    rows.append(index_row(corpus, "(a) stock Whoosh",
-                          measure(this_script("_whoosh", whoosh_dir, *corpus.paths)), whoosh_dir))
-    shutil.rmtree(whoosh_dir)
-    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+    def record(system: str, run: Run, index_dir: Path | None) -> None:
+        rows.append(index_row(corpus, system, run, index_dir))
+        print("  ", row_line(asdict(rows[-1])), flush=True)
 
-    kiwi_run = measure(this_script("_kiwi", *corpus.paths))
-    rows.append(index_row(corpus, "(b) Kiwi alone", kiwi_run, None))
-    kiwi_stats = json.loads(kiwi_run.stdout)
-    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+    kiwi_stats = None
+    if not skip_baselines:
+        whoosh_dir = work / f"{corpus.name}-whoosh"
+        record("(a) stock Whoosh", measure(this_script("_whoosh", whoosh_dir, *corpus.paths)),
+               whoosh_dir)
+        shutil.rmtree(whoosh_dir)
+        kiwi_run = measure(this_script("_kiwi", *corpus.paths))
+        record("(b) Kiwi alone", kiwi_run, None)
+        kiwi_stats = json.loads(kiwi_run.stdout)
 
     dari_dir = work / f"{corpus.name}-dari"
     reindex = [dari_cmd(), "reindex", *corpus.paths, "--index", dari_dir]
-    rows.append(index_row(corpus, "dari reindex --full", measure([*reindex, "--full"]), dari_dir))
-    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
-    rows.append(index_row(corpus, "dari reindex (no change)", measure(reindex), dari_dir))
-    print(f"   {rows[-1].system}: {rows[-1].wall:.1f} s", flush=True)
+    record("dari reindex --full", measure([*reindex, "--full"]), dari_dir)
+    record("dari reindex (no change)", measure(reindex), dari_dir)
 
     queries = json.loads(measure(this_script("_queries", dari_dir, "--seed", str(seed))).stdout)
+    print("  ", queries, flush=True)
     mixed = [q for qs in make_queries(seed).values() for q in qs]
     random.Random(seed).shuffle(mixed)
     http = "skipped: --skip-http" if skip_http else bench_http(dari_dir, mixed)
+    print("  ", http, flush=True)
     shutil.rmtree(dari_dir)
     return {"corpus": asdict(corpus) | {"paths": [str(p) for p in corpus.paths]},
             "indexing": [asdict(r) for r in rows], "kiwi": kiwi_stats,
             "queries": queries, "http": http}
+
+
+def row_line(r: dict) -> str:
+    size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
+    return (f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+            f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | "
+            f"{r['peak_pss_mib']:.0f} | {size} |")
 
 
 def print_report(results: list[dict]) -> None:
@@ -440,15 +451,14 @@ def print_report(results: list[dict]) -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         for r in res["indexing"]:
-            size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
-            print(f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
-                  f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | "
-                  f"{r['peak_pss_mib']:.0f} | {size} |")
+            print(row_line(r))
     print("\n| corpus | dari/(a) stock Whoosh | dari/(b) Kiwi alone | Kiwi chars/s (2 threads) |")
     print("|---|---:|---:|---:|")
     for res in results:
-        a, b, d = (r["wall"] for r in res["indexing"][:3])
         k = res["kiwi"]
+        if k is None:
+            continue
+        a, b, d = (r["wall"] for r in res["indexing"][:3])
         print(f"| {res['corpus']['name']} | {d / a:.2f}× | {d / b:.2f}× | "
               f"{k['chars'] / k['analysis_s']:,.0f} |")
     print("\n| corpus | queries (200 each) | p50 ms | p95 ms | p99 ms | max ms |")
@@ -483,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "sizes such as 20k, 100k (default: mix,20k)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-http", action="store_true", help="skip the `dari serve` part")
+    parser.add_argument("--skip-baselines", action="store_true",
+                        help="skip stock Whoosh and Kiwi alone (for a long 100k run)")
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
     args = parser.parse_args(argv)
 
@@ -495,13 +507,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             else:
                 n = parse_size(token)
                 corpus = generate_corpus(n, args.seed + n, work / f"gen-{n}")
-            results.append(bench_corpus(corpus, work, args.seed, args.skip_http))
+            results.append(bench_corpus(corpus, work, args.seed, args.skip_http,
+                                        args.skip_baselines))
             for path in corpus.paths:
                 if path.is_relative_to(work):
                     shutil.rmtree(path)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+            if args.json:  # after each corpus, so a long run that is stopped keeps what it measured
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     print_report(results)
 
 

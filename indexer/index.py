@@ -9,6 +9,7 @@ killed reindex leaves that state intact.  One writer at a time is enforced by Wh
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer.analysis import has_hangul, make_analyzer, warm_up
@@ -29,8 +30,8 @@ PID_FILE = "dari-writer.pid"
 LOCK_TIMEOUT = 2.0  # seconds a second writer waits before telling the user the index is busy
 MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # Postings each writing process keeps in memory before spilling a sorted run to disk (Whoosh's
-# limitmb, default 128).  Spilled runs are merged in Python at commit: at 128 that cost ~15 % more
-# CPU for 20k documents; 512 (about 600 MiB of real memory per process) spills only past ~25k.
+# limitmb, default 128).  Spilled runs are merged in Python at commit: ~15 % more CPU for a build
+# that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
 
@@ -104,6 +105,21 @@ def default_procs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_PROCS))
 
 
+class _Worker(SubWriterTask):
+    """A writing worker that exits when its parent dies (``kill -9``): it would otherwise wait for
+    jobs forever, holding the index's write lock, which it inherited with the parent's files."""
+
+    def run(self) -> None:
+        threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+        super().run()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
 class ParallelWriter(MpWriter):
     """Whoosh's multiprocessing writer, made to share Kiwi and to fail loudly.
 
@@ -115,11 +131,15 @@ class ParallelWriter(MpWriter):
     ``cancel`` stops the workers.
     """
 
-    def _new_task(self):
+    def _new_task(self) -> _Worker:
         if any(has_hangul(fields.get("title", "")) or has_hangul(fields.get("body", ""))
                for _, fields in self.docbuffer):
             warm_up()
-        return super()._new_task()
+        task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                       self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def _commit(self, mergetype, optimize, merge):
         if self.docbuffer:

@@ -12,6 +12,7 @@ import html
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from whoosh import query as wq
@@ -24,14 +25,20 @@ from whoosh.highlight import (
     PinpointFragmenter,
     top_fragments,
 )
-from whoosh.qparser import MultifieldPlugin, OrGroup, QueryParser
+from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F
 
-from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, warm_up
+from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
 from indexer.index import open_index
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
+# Caps on the work one query can cause (measured on 2,400 documents: 64 words ≈ 0.3 s, while
+# twelve uncapped prefixes took 19 s and `[a TO z]` 3.6 s).
+MAX_QUERY_WORDS = 64  # distinct analysed words
+MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
+MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
+MAX_RESULTS = 1000  # the deepest result a page may reach
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 2.0
 SNIPPET_CHARS = 240
@@ -181,6 +188,11 @@ class SearchEngine:
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
+        # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
+        self._parser.remove_plugin_class(RangePlugin)
+        searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
+        self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
         self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
@@ -211,15 +223,15 @@ class SearchEngine:
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed = exclude_negations(self._parser.parse(query))
-        analyzer = self._index.schema["body"].analyzer
-        typed_words = {token.text for token in analyzer(query, mode="query")}
+        parsed, typed_words = self._parse(query)
         with self._lock:
             self._refresh()
+            bounded = parsed.accept(lambda q: _capped_expansion(q, self._searcher.reader()))
             page_results = self._searcher.search_page(
-                parsed, page, pagelen=per_page, filter=_lang_filter(lang), terms=True
+                bounded, page, pagelen=per_page, filter=_lang_filter(lang), terms=True
             )
             total = len(page_results)
             # Whoosh clamps a page past the end to the last page; a search engine answers "none".
@@ -227,6 +239,20 @@ class SearchEngine:
             hits = [] if past_end else [self._hit(hit, typed_words) for hit in page_results]
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page)
+
+    def _parse(self, query: str) -> tuple[wq.Query, set[str]]:
+        """The query tree and the words typed, or QueryError when the query asks for too much work."""
+        analyzer = self._index.schema["body"].analyzer
+        typed_words = {token.text for token in analyzer(query, mode="query")}
+        if len(typed_words) > MAX_QUERY_WORDS:
+            raise QueryError(
+                f"The query has {len(typed_words)} different words; the limit is {MAX_QUERY_WORDS}."
+            )
+        parsed = exclude_negations(self._parser.parse(query))
+        wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
+        if len(wildcards) > MAX_WILDCARDS:
+            raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
+        return parsed, typed_words
 
     def _hit(self, hit, typed_words: set[str]) -> Hit:
         return Hit(
@@ -237,6 +263,18 @@ class SearchEngine:
             snippet=self._snippets(self._searcher, hit, typed_words),
             path=hit["path"],
         )
+
+
+def _capped_expansion(query: wq.Query, reader) -> wq.Query:
+    """A wildcard as an OR of at most MAX_EXPANSIONS indexed words (Whoosh would OR all of them)."""
+    if not isinstance(query, wq.MultiTerm):
+        return query
+    field_type = reader.schema[query.field()]
+    words = [
+        wq.Term(fieldname, field_type.from_bytes(btext), boost=query.boost)
+        for fieldname, btext in islice(query.expanded_terms(reader), MAX_EXPANSIONS)
+    ]
+    return wq.Or(words) if words else wq.NullQuery
 
 
 def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
@@ -250,6 +288,8 @@ def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
         raise QueryError("page starts at 1.")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+    if page * per_page > MAX_RESULTS:
+        raise QueryError(f"Only the first {MAX_RESULTS} results can be paged through: refine the query.")
 
 
 def _lang_filter(lang: str | None) -> wq.Query | None:

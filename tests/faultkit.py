@@ -1,0 +1,127 @@
+"""Helpers for the fault tests: a generated corpus and real `dari` processes to start and kill."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import random
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DARI = Path(sys.executable).with_name("dari")
+KOREAN_WORDS = "국제노동기구 노동자 권리 보호 사회적 대화 고용 정책 지원 협력 강화 임금 청년 일자리".split()
+ENGLISH_WORDS = (
+    "labour policy decent work employment social protection minimum wage workers union rights cooperation"
+).split()
+
+
+def write_corpus(folder: Path, count: int, marker: str, seed: int = 0) -> None:
+    """``count`` small documents, every other one Korean; each holds ``marker``, a word to count them by."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        words = rng.choices(KOREAN_WORDS, k=12) if n % 2 else rng.choices(ENGLISH_WORDS, k=20)
+        text = f"{marker} {n}\n{' '.join(words)}를 위한 {marker}.\n"
+        (folder / f"{marker}-{n:05d}.txt").write_text(text, encoding="utf-8")
+
+
+def start_dari(*args: str) -> subprocess.Popen:
+    """A real `dari` in its own process group, so a test can clean up whatever it leaves behind."""
+    return subprocess.Popen(
+        [str(DARI), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+class Progress:
+    """A `dari reindex` whose stderr is a terminal, so it draws its progress bar, and the number of
+    documents that bar shows: kill points at "n documents in" need no timing guesses."""
+
+    def __init__(self, *args: str) -> None:
+        master, terminal = pty.openpty()
+        # A terminal 0 columns wide (a fresh pty's size) gets an empty bar.
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
+        self.process = subprocess.Popen(
+            [str(DARI), *args], stdout=subprocess.DEVNULL, stderr=terminal, start_new_session=True
+        )
+        os.close(terminal)
+        self._master, self._tail = master, ""
+
+    def count(self) -> int:
+        while select.select([self._master], [], [], 0)[0]:
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # EIO: the process has closed the terminal
+                break
+            if not chunk:
+                break
+            self._tail = (self._tail + chunk.decode(errors="replace"))[-2000:]
+        counts = re.findall(r"(?:^|\r)(\d+) docs", self._tail)
+        return int(counts[-1]) if counts else 0
+
+    def close(self) -> None:
+        stop_group(self.process)
+        os.close(self._master)
+
+
+def run_dari(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([str(DARI), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Kill what is left of a process we started (its group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+
+
+def wait_for(
+    condition: Callable[[], bool], process: subprocess.Popen | None = None, timeout: float = 300
+) -> bool:
+    """Poll ``condition`` until it holds (True), or ``process`` ended first (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if process is not None and process.poll() is not None:
+            return condition()
+        time.sleep(0.005)
+    raise TimeoutError("condition not reached")
+
+
+def holds_lock(index_dir: Path, process: subprocess.Popen) -> Callable[[], bool]:
+    """True once ``process`` has taken the index's write lock (it writes its pid just after)."""
+    pid_file = index_dir / "dari-writer.pid"
+
+    def check() -> bool:
+        try:
+            return pid_file.read_text().strip() == str(process.pid)
+        except OSError:
+            return False
+
+    return check
+
+
+def new_file(index_dir: Path, suffix: str, before: set[str]) -> Callable[[], bool]:
+    """True once a file ending in ``suffix`` that was not in ``before`` appears in the index folder."""
+
+    def check() -> bool:
+        try:
+            return any(name.endswith(suffix) and name not in before for name in os.listdir(index_dir))
+        except FileNotFoundError:
+            return False
+
+    return check

@@ -1,0 +1,193 @@
+"""The index is never lost: real `dari reindex` processes killed with SIGKILL, racing a second
+writer, and searched while they write, on a generated corpus of a few thousand documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from itertools import cycle
+from pathlib import Path
+
+import pytest
+from faultkit import Progress, holds_lock, new_file, run_dari, start_dari, stop_group, wait_for, write_corpus
+
+from indexer.index import reindex
+from indexer.search import SearchEngine
+
+BASE = 1500  # documents in the committed index every test starts from
+BATCH = 200  # documents each killed reindex tries to add
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A generated corpus and its committed index, built once: tests read the corpus, copy the index."""
+    root = tmp_path_factory.mktemp("base")
+    write_corpus(root / "docs", BASE, "alpha")
+    reindex([root / "docs"], root / "index")
+    return root / "docs", root / "index"
+
+
+@pytest.fixture
+def corpus(base: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """The shared corpus folder and a private copy of its index."""
+    docs, index = base
+    shutil.copytree(index, tmp_path / "index")
+    return docs, tmp_path / "index"
+
+
+KillWhen = Callable[[Path, Progress, set[str], int, int], Callable[[], bool]]
+
+
+def documents_in(share: float) -> KillWhen:
+    """When the progress bar has passed the ``skip`` unchanged files and ``share`` of the ``work``."""
+    return lambda index, run, before, skip, work: lambda: run.count() >= skip + share * work
+
+
+def new_index_file(suffix: str) -> KillWhen:
+    """When the commit writes its first file ending in ``suffix``."""
+    return lambda index, run, before, skip, work: new_file(index, suffix, before)
+
+
+# (where, when to kill, reindex --full?)
+KILL_POINTS = [
+    ("holding the lock", lambda index, run, before, skip, work: holds_lock(index, run.process), False),
+    ("halfway through the new documents", documents_in(1 / 2), False),
+    ("writing the segment's columns", new_index_file(".col"), False),
+    ("writing the compound segment", new_index_file(".seg"), False),
+    ("writing a --full rebuild's columns", new_index_file(".col"), True),
+]
+
+
+def marker_totals(index: Path, markers: list[str]) -> tuple[int, dict[str, int]]:
+    engine = SearchEngine(index)
+    return engine.doc_count(), {marker: engine.search(marker, per_page=1).total for marker in markers}
+
+
+def test_kill_9_at_any_point_keeps_the_last_commit_and_the_next_reindex_recovers(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs, index = corpus
+    new = tmp_path / "new"
+    committed, pending = BASE, 0
+    markers = ["alpha"]
+    for step, (point, kill_when, full) in enumerate(KILL_POINTS):
+        markers.append(f"batch{step}")
+        write_corpus(new, BATCH, markers[-1], seed=step)
+        pending += BATCH
+        # The progress bar counts files read: unchanged ones go by fast, then come the ones to index.
+        reads = BASE + step * BATCH + BATCH
+        work = reads if full else pending
+        before = set(os.listdir(index))
+        run = Progress("reindex", str(docs), str(new), "--index", str(index), *(["--full"] * full))
+        try:
+            reached = wait_for(kill_when(index, run, before, reads - work, work), run.process)
+            assert reached, f"reindex ended before {point}"
+            os.kill(run.process.pid, signal.SIGKILL)
+            assert run.process.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            run.close()
+
+        count, totals = marker_totals(index, markers)
+        # The last commit, or (killed just after its table of contents was renamed) the new one.
+        assert count in (committed, committed + pending), point
+        if count == committed + pending:
+            committed, pending = count, 0
+        # Each batch is all in or all out, and the searches count exactly the documents there are.
+        assert set(totals.values()) <= {0, BATCH, BASE}, (point, totals)
+        assert totals["alpha"] == BASE and sum(totals.values()) == count, (point, totals)
+
+        if step == 0:  # the CLI reads the same index
+            found = run_dari("search", "alpha", "--index", str(index), "--json")
+            assert found.returncode == 0, found.stderr
+            assert json.loads(found.stdout)["total"] == BASE
+
+    # The next reindex is not blocked by the killed writers' lock and pid files, and finishes the job.
+    write_corpus(new, 10, "final")
+    done = run_dari("reindex", str(docs), str(new), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    count, totals = marker_totals(index, [*markers, "final"])
+    assert count == BASE + len(KILL_POINTS) * BATCH + 10
+    assert sum(totals.values()) == count
+    # The commit cleared what the killed writers left: only live segments and the lock file remain.
+    # (A table of contents being written, "_MAIN_7.toc.<time>", is too small to matter and is kept.)
+    leftovers = {name for name in os.listdir(index) if not re.search(r"\.seg$|\.toc(\.[\d.]+)?$", name)}
+    assert leftovers == {"MAIN_WRITELOCK", "dari-writer.pid"}
+
+
+def test_kill_9_before_the_first_commit_leaves_no_index_and_a_clear_message(tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    write_corpus(docs, BATCH, "first")
+    run = Progress("reindex", str(docs), "--index", str(index))
+    try:
+        assert wait_for(lambda: run.count() >= BATCH / 2, run.process)
+        os.kill(run.process.pid, signal.SIGKILL)
+        run.process.wait(timeout=30)
+    finally:
+        run.close()
+    missing = run_dari("search", "first", "--index", str(index))
+    assert missing.returncode != 0
+    assert missing.stderr.strip().splitlines() == [f"Error: No index at {index}: run `dari reindex` first."]
+    done = run_dari("reindex", str(docs), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert SearchEngine(index).doc_count() == BATCH
+
+
+def test_a_second_reindex_is_refused_in_seconds_with_the_holders_pid(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs, index = corpus
+    write_corpus(tmp_path / "new", BATCH, "second")
+    # A full rebuild of BASE + BATCH documents: long enough to still hold the lock when refused.
+    first = start_dari("reindex", "--full", str(docs), str(tmp_path / "new"), "--index", str(index))
+    try:
+        assert wait_for(holds_lock(index, first), first)
+        started = time.monotonic()
+        second = run_dari("reindex", str(docs), "--index", str(index), timeout=60)
+        assert time.monotonic() - started < 20  # 2 s of waiting for the lock, plus start-up
+        assert second.returncode != 0
+        assert second.stderr.strip().splitlines() == [
+            f"Error: The index at {index} is locked by another reindex (pid {first.pid})."
+        ]
+        assert second.stdout == ""
+        assert first.wait(timeout=300) == 0, first.stderr.read()
+    finally:
+        stop_group(first)
+    assert SearchEngine(index).doc_count() == BASE + BATCH
+
+
+def test_searches_during_a_reindex_answer_from_the_last_commit(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs, index = corpus
+    write_corpus(tmp_path / "new", 500, "fresh")
+    engine = SearchEngine(index)
+    writer = start_dari("reindex", "--full", str(docs), str(tmp_path / "new"), "--index", str(index))
+    queries = cycle(["alpha", "노동자 권리", "decent work", '"social protection"', "fresh", "청년 OR wage"])
+    searched, errors, seen = 0, [], []
+    try:
+        assert wait_for(holds_lock(index, writer), writer)
+        cli = start_dari("search", "alpha", "--index", str(index), "--json")
+        while writer.poll() is None:
+            try:
+                engine.search(next(queries), per_page=5)
+                seen.append((engine.doc_count(), engine.search("fresh", per_page=1).total))
+            except Exception as error:  # noqa: BLE001 - any error at all fails the test below
+                errors.append(repr(error))
+            if writer.poll() is None:
+                searched += 1
+        out, err = cli.communicate(timeout=120)
+        assert writer.returncode == 0, writer.stderr.read()
+    finally:
+        stop_group(writer)
+    assert errors == []
+    assert searched >= 100
+    # Before the commit: the old index; after it: the new one, whole; never anything in between.
+    assert set(seen) <= {(BASE, 0), (BASE + 500, 500)}
+    assert seen == sorted(seen)
+    assert cli.returncode == 0 and json.loads(out)["total"] == BASE, err
+    assert engine.doc_count() == BASE + 500

@@ -125,9 +125,9 @@ def decode(data: bytes) -> str:
 def _mostly_utf8(data: bytes) -> str | None:
     """UTF-8, also when cut off mid-character (a truncated download) or with a few corrupt bytes.
 
-    Tried before CP949, which would otherwise decode such a file as mojibake.  A CP949 file fails
-    on nearly every Hangul byte, so a handful of bad bytes among many good multibyte characters
-    means UTF-8.
+    Tried before CP949, which would otherwise decode such a file as mojibake.  A CP949 (or Latin-1)
+    file fails on nearly every non-ASCII byte, so a few bad bytes among many good multibyte
+    characters mean UTF-8.
     """
     try:
         return data.decode("utf-8")
@@ -140,7 +140,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     good = len(NON_ASCII.findall(text)) - bad
-    return text if good >= 20 * bad else None
+    return text if good >= 4 * bad else None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -119,7 +119,9 @@ def serve_command(index_dir: Path | None, host: str, port: int) -> None:
     except IndexLocked as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"dari: serving {index_dir} on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port)
+    # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431) before
+    # waitress buffers them (by default up to 1 GB of body, spooled to disk).
+    serve(app, host=host, port=port, max_request_body_size=64 * 1024, max_request_header_size=64 * 1024)
 
 
 def _as_json(results: SearchResults) -> dict:

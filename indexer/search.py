@@ -42,7 +42,7 @@ MAX_PER_PAGE = 100
 MAX_QUERY_WORDS = 64  # distinct analysed words
 MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
 MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
-MAX_RESULTS = 1000  # the deepest result a page may reach
+MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 2.0
 SNIPPET_CHARS = 240
@@ -388,12 +388,10 @@ def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
         raise QueryError(f"The query is longer than {MAX_QUERY_CHARS} characters.")
     if lang not in (None, "all", *LANGS):
         raise QueryError(f"Unknown language {lang!r}: use ko, en or all.")
-    if page < 1:
-        raise QueryError("page starts at 1.")
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-    if page * per_page > MAX_RESULTS:
-        raise QueryError(f"Only the first {MAX_RESULTS} results can be paged through: refine the query.")
 
 
 def _lang_filter(lang: str | None) -> wq.Query | None:

@@ -1,28 +1,59 @@
-"""Helpers for the fault tests: a generated corpus and real `dari` processes to start and kill."""
+"""Helpers for the fault tests: a generated corpus, real `dari` processes to start, kill and query,
+and the Hypothesis strategies for text and queries."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import http.client
 import os
 import pty
 import random
 import re
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from hypothesis import strategies as st
 
 DARI = Path(sys.executable).with_name("dari")
 KOREAN_WORDS = "국제노동기구 노동자 권리 보호 사회적 대화 고용 정책 지원 협력 강화 임금 청년 일자리".split()
 ENGLISH_WORDS = (
     "labour policy decent work employment social protection minimum wage workers union rights cooperation"
 ).split()
+
+# Every code point, including lone surrogates (a JSON "\ud800", an undecodable command line).
+ANY_CHAR = st.characters(exclude_categories=())
+HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
+# What real text and queries are made of, so the search gets past the first character often.
+FRAGMENTS = st.sampled_from(
+    [
+        " ", "\n", "\r\n", "\r", "\t", ".", ",", "'", "’", "-", "AI를", "ILO와", "ILO’s", "policies",
+        "국제노동기구", "협력을", "을", "를", "the", "2.8%", "\u1100\u1161\u11a8", "e\u0301", "😀",
+        "\u200b", "\x00", "\ud800", "ﬁ", "İ", "ß",
+    ]
+)  # fmt: skip
+TEXT = st.lists(st.one_of(ANY_CHAR, HANGUL, FRAGMENTS), max_size=120).map("".join)
+SYNTAX = st.sampled_from(
+    [
+        '"', "(", ")", "AND", "OR", "NOT", "title:", "lang:", "body:", "hash:", "id:", "nosuch:", "*", "?",
+        "*:*", "[", "]", "{", "}", "TO", "^2", "~", "~2", "-", "+", ":", "\\", "'", "ILO", "협력",
+        "국제노동기구", "노동*", "polic*", "decent work", "을", "the", "ko", "en",
+    ]
+)  # fmt: skip
+QUERY = st.one_of(
+    TEXT,
+    st.lists(st.one_of(SYNTAX, TEXT), max_size=12).map(" ".join),
+    st.lists(SYNTAX, max_size=12).map("".join),
+)
 
 
 def write_corpus(folder: Path, count: int, marker: str, seed: int = 0) -> None:
@@ -125,3 +156,51 @@ def new_file(index_dir: Path, suffix: str, before: set[str]) -> Callable[[], boo
             return False
 
     return check
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    process: subprocess.Popen
+
+
+@contextlib.contextmanager
+def serving(index_dir: Path, log: Path) -> Iterator[Server]:
+    """A real `dari serve` over ``index_dir`` on a free port, stopped afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(DARI), "serve", "--index", str(index_dir), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", port, process)
+    try:
+        if not wait_for(lambda: get(server, "/api/health")[0] == 200, process, timeout=180):
+            raise RuntimeError(f"dari serve exited {process.returncode}:\n{log.read_text()}")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        finally:
+            stop_group(process)
+
+
+def get(server: Server, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    """GET ``path`` exactly as written (no client-side normalisation of ``..``): status and body;
+    status 0 when the server cannot be reached."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    except OSError:
+        return 0, b""
+    finally:
+        connection.close()

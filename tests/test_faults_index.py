@@ -12,9 +12,21 @@ import time
 from collections.abc import Callable
 from itertools import cycle
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from faultkit import Progress, holds_lock, new_file, run_dari, start_dari, stop_group, wait_for, write_corpus
+from faultkit import (
+    Progress,
+    get,
+    holds_lock,
+    new_file,
+    run_dari,
+    serving,
+    start_dari,
+    stop_group,
+    wait_for,
+    write_corpus,
+)
 
 from indexer.index import reindex
 from indexer.search import SearchEngine
@@ -191,3 +203,34 @@ def test_searches_during_a_reindex_answer_from_the_last_commit(
     assert seen == sorted(seen)
     assert cli.returncode == 0 and json.loads(out)["total"] == BASE, err
     assert engine.doc_count() == BASE + 500
+
+
+def test_api_searches_during_a_reindex_answer_from_the_last_commit(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docs, index = corpus
+    write_corpus(tmp_path / "new", 500, "fresh")
+    queries = cycle(["alpha", "노동자 권리", "decent work", '"social protection"', "청년 OR wage"])
+    searched, failures, seen = 0, [], []
+    with serving(index, tmp_path / "serve.log") as server:
+        writer = start_dari("reindex", "--full", str(docs), str(tmp_path / "new"), "--index", str(index))
+        try:
+            assert wait_for(holds_lock(index, writer), writer)
+            while writer.poll() is None:
+                status, body = get(server, f"/api/search?q={quote(next(queries))}&per_page=5")
+                fresh_status, fresh = get(server, "/api/search?q=fresh&per_page=1")
+                health_status, health = get(server, "/api/health")
+                if (status, fresh_status, health_status) != (200, 200, 200):
+                    failures.append((status, fresh_status, health_status, body[:200]))
+                    continue
+                seen.append((json.loads(health)["documents"], json.loads(fresh)["total"]))
+                if writer.poll() is None:
+                    searched += 1
+            assert writer.returncode == 0, writer.stderr.read()
+        finally:
+            stop_group(writer)
+        after = json.loads(get(server, "/api/search?q=fresh&per_page=1")[1])["total"]
+    assert failures == []
+    assert searched >= 100
+    assert set(seen) <= {(BASE, 0), (BASE + 500, 500)} and seen == sorted(seen)
+    assert after == 500

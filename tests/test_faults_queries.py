@@ -14,8 +14,8 @@ from faultkit import DARI
 from indexer.index import reindex
 from indexer.search import (
     MAX_EXPANSIONS,
+    MAX_PAGE,
     MAX_QUERY_WORDS,
-    MAX_RESULTS,
     MAX_WILDCARDS,
     QueryError,
     SearchEngine,
@@ -90,9 +90,9 @@ def test_query_word_cap(seeds_engine: SearchEngine) -> None:
 
 
 def test_page_depth_cap(seeds_engine: SearchEngine) -> None:
-    assert seeds_engine.search("ILO", page=MAX_RESULTS // 100, per_page=100).hits == []
-    with pytest.raises(QueryError, match=f"first {MAX_RESULTS} results"):
-        seeds_engine.search("ILO", page=MAX_RESULTS // 100 + 1, per_page=100)
+    assert seeds_engine.search("ILO", page=MAX_PAGE, per_page=100).hits == []
+    with pytest.raises(QueryError, match=f"page must be between 1 and {MAX_PAGE}"):
+        seeds_engine.search("ILO", page=MAX_PAGE + 1, per_page=100)
     with pytest.raises(QueryError):
         seeds_engine.search("ILO", page=10**30)
 

@@ -63,6 +63,9 @@ def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool,
         )
     except IndexLocked as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # disk full, a file size limit, an index folder that cannot be made
+        reason = error.strerror or error
+        raise click.ClickException(f"Cannot write the index at {index_dir}: {reason}") from None
     except SkippedFiles as error:
         _echo_skipped(error.summary)
         raise click.ClickException(str(error)) from None

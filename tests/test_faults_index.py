@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from itertools import cycle
@@ -16,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from faultkit import (
+    DARI,
     Progress,
     get,
     holds_lock,
@@ -125,8 +128,12 @@ def test_kill_9_at_any_point_keeps_the_last_commit_and_the_next_reindex_recovers
     count, totals = marker_totals(index, [*markers, "final"])
     assert count == BASE + len(KILL_POINTS) * BATCH + 10
     assert sum(totals.values()) == count
-    # The commit cleared what the killed writers left: only live segments and the lock file remain.
-    # (A table of contents being written, "_MAIN_7.toc.<time>", is too small to matter and is kept.)
+    assert_only_live_files(index)
+
+
+def assert_only_live_files(index: Path) -> None:
+    """The last commit cleared what failed writers left: only segments, tables of contents (one
+    being written, "_MAIN_7.toc.<time>", is too small to matter and is kept) and the lock files."""
     leftovers = {name for name in os.listdir(index) if not re.search(r"\.seg$|\.toc(\.[\d.]+)?$", name)}
     assert leftovers == {"MAIN_WRITELOCK", "dari-writer.pid"}
 
@@ -147,6 +154,28 @@ def test_kill_9_before_the_first_commit_leaves_no_index_and_a_clear_message(tmp_
     done = run_dari("reindex", str(docs), "--index", str(index))
     assert done.returncode == 0, done.stderr
     assert SearchEngine(index).doc_count() == BATCH
+
+
+def test_a_failed_write_keeps_the_last_commit_and_says_why_in_one_line(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A disk filling up mid-reindex, played by a 16 KB file size limit on the writer (EFBIG)."""
+    docs, index = corpus
+    write_corpus(tmp_path / "new", BATCH, "full")
+    limited = subprocess.run(
+        [str(DARI), "reindex", str(docs), str(tmp_path / "new"), "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384)),
+    )
+    assert limited.returncode == 1
+    assert limited.stderr.splitlines() == [f"Error: Cannot write the index at {index}: File too large"]
+    assert marker_totals(index, ["alpha", "full"]) == (BASE, {"alpha": BASE, "full": 0})
+    done = run_dari("reindex", str(docs), str(tmp_path / "new"), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert marker_totals(index, ["alpha", "full"]) == (BASE + BATCH, {"alpha": BASE, "full": BATCH})
+    assert_only_live_files(index)
 
 
 def test_a_second_reindex_is_refused_in_seconds_with_the_holders_pid(

@@ -103,6 +103,11 @@ class Progress:
         counts = re.findall(r"(?:^|\r)(\d+) docs", self._tail)
         return int(counts[-1]) if counts else 0
 
+    def last_words(self) -> str:
+        """The end of what it wrote to its terminal (why it stopped, when it stopped early)."""
+        self.count()
+        return self._tail[-600:]
+
     def close(self) -> None:
         stop_group(self.process)
         os.close(self._master)

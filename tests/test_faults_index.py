@@ -68,13 +68,14 @@ def new_index_file(suffix: str) -> KillWhen:
     return lambda index, run, before, skip, work: new_file(index, suffix, before)
 
 
-# (where, when to kill, reindex --full?)
+# (where, when to kill, documents the run adds, reindex --full?).  The halfway kill adds many
+# documents, so that the progress bar also moves mid-way when workers index them in parallel.
 KILL_POINTS = [
-    ("holding the lock", lambda index, run, before, skip, work: holds_lock(index, run.process), False),
-    ("halfway through the new documents", documents_in(1 / 2), False),
-    ("writing the segment's columns", new_index_file(".col"), False),
-    ("writing the compound segment", new_index_file(".seg"), False),
-    ("writing a --full rebuild's columns", new_index_file(".col"), True),
+    ("holding the lock", lambda index, run, before, skip, work: holds_lock(index, run.process), BATCH, False),
+    ("halfway through the new documents", documents_in(1 / 2), 1500, False),
+    ("writing the segment's columns", new_index_file(".col"), BATCH, False),
+    ("writing the compound segment", new_index_file(".seg"), BATCH, False),
+    ("writing a --full rebuild's columns", new_index_file(".col"), BATCH, True),
 ]
 
 
@@ -89,45 +90,48 @@ def test_kill_9_at_any_point_keeps_the_last_commit_and_the_next_reindex_recovers
     docs, index = corpus
     new = tmp_path / "new"
     committed, pending = BASE, 0
-    markers = ["alpha"]
-    for step, (point, kill_when, full) in enumerate(KILL_POINTS):
-        markers.append(f"batch{step}")
-        write_corpus(new, BATCH, markers[-1], seed=step)
-        pending += BATCH
-        # The progress bar counts files read: unchanged ones go by fast, then come the ones to index.
-        reads = BASE + step * BATCH + BATCH
-        work = reads if full else pending
-        before = set(os.listdir(index))
-        run = Progress("reindex", str(docs), str(new), "--index", str(index), *(["--full"] * full))
-        try:
+    sizes = {"alpha": BASE}
+    killed: list[Progress] = []  # only the `dari` process itself is killed, as `kill -9 PID` would
+    try:
+        for step, (point, kill_when, size, full) in enumerate(KILL_POINTS):
+            sizes[f"batch{step}"] = size
+            write_corpus(new, size, f"batch{step}", seed=step)
+            pending += size
+            # The progress bar counts files read: unchanged ones go by fast, then come those to index.
+            reads = sum(sizes.values())
+            work = reads if full else pending
+            before = set(os.listdir(index))
+            run = Progress("reindex", str(docs), str(new), "--index", str(index), *(["--full"] * full))
+            killed.append(run)
+            # Also shows that the killed run before it left no lock behind (not even in a worker).
             reached = wait_for(kill_when(index, run, before, reads - work, work), run.process)
-            assert reached, f"reindex ended before {point}"
+            assert reached, f"reindex ended before {point}: {run.last_words()}"
             os.kill(run.process.pid, signal.SIGKILL)
             assert run.process.wait(timeout=30) == -signal.SIGKILL
-        finally:
+
+            count, totals = marker_totals(index, list(sizes))
+            # The last commit, or (killed just after its table of contents was renamed) the new one.
+            assert count in (committed, committed + pending), point
+            if count == committed + pending:
+                committed, pending = count, 0
+            # Each batch is all in or all out, and the searches count exactly the documents there are.
+            assert all(totals[marker] in (0, size) for marker, size in sizes.items()), (point, totals)
+            assert totals["alpha"] == BASE and sum(totals.values()) == count, (point, totals)
+
+            if step == 0:  # the CLI reads the same index
+                found = run_dari("search", "alpha", "--index", str(index), "--json")
+                assert found.returncode == 0, found.stderr
+                assert json.loads(found.stdout)["total"] == BASE
+
+        # The next reindex is not blocked by the killed writers' lock and pid files, and finishes.
+        write_corpus(new, 10, "final")
+        done = run_dari("reindex", str(docs), str(new), "--index", str(index))
+        assert done.returncode == 0, done.stderr
+    finally:
+        for run in killed:
             run.close()
-
-        count, totals = marker_totals(index, markers)
-        # The last commit, or (killed just after its table of contents was renamed) the new one.
-        assert count in (committed, committed + pending), point
-        if count == committed + pending:
-            committed, pending = count, 0
-        # Each batch is all in or all out, and the searches count exactly the documents there are.
-        assert set(totals.values()) <= {0, BATCH, BASE}, (point, totals)
-        assert totals["alpha"] == BASE and sum(totals.values()) == count, (point, totals)
-
-        if step == 0:  # the CLI reads the same index
-            found = run_dari("search", "alpha", "--index", str(index), "--json")
-            assert found.returncode == 0, found.stderr
-            assert json.loads(found.stdout)["total"] == BASE
-
-    # The next reindex is not blocked by the killed writers' lock and pid files, and finishes the job.
-    write_corpus(new, 10, "final")
-    done = run_dari("reindex", str(docs), str(new), "--index", str(index))
-    assert done.returncode == 0, done.stderr
-    count, totals = marker_totals(index, [*markers, "final"])
-    assert count == BASE + len(KILL_POINTS) * BATCH + 10
-    assert sum(totals.values()) == count
+    count, totals = marker_totals(index, [*sizes, "final"])
+    assert count == sum(sizes.values()) + 10 and sum(totals.values()) == count
     assert_only_live_files(index)
 
 

@@ -151,13 +151,21 @@ def raw_request(server: Server, request: bytes) -> bytes:
         (b"GET /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 100_000 + b"\r\n\r\n", (b"431",)),
         (b"GET /api/search?q=" + b"%EA%B0%80" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", (b"400",)),
         (b"GET /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\n", (b"413",)),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello\r\n\r\n", (b"400", b"")),
         (
             b"POST /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n"
             + b"x" * 20_000_000,
             (b"413",),
         ),
     ],
-    ids=["1 MB URL", "100 KB header", "2000-character query", "5 GB body announced", "20 MB body sent"],
+    ids=[
+        "1 MB URL",
+        "100 KB header",
+        "2000-character query",
+        "5 GB body announced",
+        "TLS",
+        "20 MB body sent",
+    ],
 )
 def test_oversized_requests_are_refused(
     server: Server, request_bytes: bytes, refusals: tuple[bytes, ...]
@@ -210,14 +218,20 @@ def test_server_survives_clients_that_vanish_or_stall(server: Server) -> None:
         st.one_of(st.sampled_from(["ko", "en", "all", "1", "2", "100", "0", "-1", "x"]), st.text(max_size=8)),
     ),
 )
-def test_any_query_through_the_api_is_answered_never_a_server_error(
+def test_any_query_is_answered_never_a_server_error(
     server: Server, query: str, params: dict[str, str]
 ) -> None:
+    """Through the API, the results page and the document page."""
     encoded = urllib.parse.urlencode({"q": query, **params}, errors="surrogatepass")
     status, body = get(server, f"/api/search?{encoded}")
     assert status in (200, 400), (status, body[:300])
     answer = json.loads(body)
     assert ("hits" in answer) if status == 200 else answer["error"]["message"]
+    status, body = get(server, f"/search?{encoded}")
+    assert status in (200, 400), (status, body[:300])
+    assert_inert(body.decode())
+    status, body = get(server, f"/doc/plain.txt?{encoded}")
+    assert status == 200, (status, body[:300])
 
 
 def test_api_keeps_its_openapi_promises(server: Server) -> None:

@@ -37,6 +37,9 @@ def openapi_spec() -> dict[str, Any]:
                                 "type": "string",
                                 "minLength": 1,
                                 "maxLength": MAX_QUERY_CHARS,
+                                # Not only spaces (Python's, which add \x1c-\x1f and \x85 to \s):
+                                # that is an empty query.
+                                "pattern": r"[^\s\x1c-\x1f\x85]",
                             },
                         },
                         {

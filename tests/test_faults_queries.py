@@ -20,6 +20,7 @@ from indexer.search import (
     QueryError,
     SearchEngine,
 )
+from web import create_app
 
 ANSWERED = [  # each gets a result, possibly empty
     '"unbalanced quote',
@@ -99,10 +100,10 @@ def test_page_depth_cap(seeds_engine: SearchEngine) -> None:
 
 @pytest.fixture(scope="module")
 def prefix_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    """200 documents, each with one of zeta000 … zeta199: `zeta*` could match them all."""
+    """200 documents, each with one of zeta000 … zeta199 (`zeta*` could match them all) and `common`."""
     folder = tmp_path_factory.mktemp("prefix-docs")
     for n in range(200):
-        (folder / f"z{n:03d}.txt").write_text(f"zeta{n:03d} and omega{n:03d}", encoding="utf-8")
+        (folder / f"z{n:03d}.txt").write_text(f"zeta{n:03d} and omega{n:03d}, common", encoding="utf-8")
     index = tmp_path_factory.mktemp("prefix-index")
     reindex([folder], index)
     return SearchEngine(index)
@@ -146,3 +147,13 @@ def test_cli_answers_awkward_queries_without_a_traceback(
     assert b"Traceback" not in run.stderr
     if exit_code == 0:
         json.loads(run.stdout)
+
+
+def test_results_page_links_stop_at_the_page_cap(prefix_engine: SearchEngine) -> None:
+    """200 hits, one a page: the results page offers no link past the cap."""
+    client = create_app(prefix_engine.index_dir).test_client()
+    before = client.get(f"/search?q=common&per_page=1&page={MAX_PAGE - 1}").get_data(as_text=True)
+    assert f"page={MAX_PAGE}&amp;" in before and 'rel="next"' in before
+    last = client.get(f"/search?q=common&per_page=1&page={MAX_PAGE}")
+    assert last.status_code == 200 and 'rel="next"' not in last.get_data(as_text=True)
+    assert client.get(f"/search?q=common&per_page=1&page={MAX_PAGE + 1}").status_code == 400

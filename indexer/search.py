@@ -28,6 +28,7 @@ from whoosh.highlight import (
     PinpointFragmenter,
     top_fragments,
 )
+from whoosh.index import EmptyIndexError
 from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F
 from whoosh.support.levenshtein import distance
@@ -201,6 +202,7 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._weighting = BM25F(B=0.75, K1=1.2)
+        self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
@@ -220,11 +222,32 @@ class SearchEngine:
             self._refresh()
 
     def _refresh(self) -> None:
-        if not self._searcher.up_to_date():
-            # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
-            # segments back, so documents removed by a rebuild would reappear.
-            old, self._searcher = self._searcher, self._index.searcher(weighting=self._weighting)
-            old.close()
+        commit = self._newest_commit()
+        if commit is None or commit == self._commit:
+            # None: the index folder was removed or emptied.  The open searcher still reads the
+            # files it holds, so it answers from them until a reindex writes a new index there.
+            return
+        # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
+        # segments back, so documents removed by a rebuild would reappear.
+        try:
+            new = self._index.searcher(weighting=self._weighting)
+        except (EmptyIndexError, OSError):  # removed again meanwhile
+            return
+        old, self._searcher, self._commit = self._searcher, new, commit
+        old.close()
+
+    def _newest_commit(self) -> tuple[int, int, int] | None:
+        """The newest commit's generation and its table of contents' inode and time (None: no index).
+
+        Not the generation alone: an index deleted and built again starts counting from 1 again.
+        """
+        generation = self._index.latest_generation()
+        toc = self.index_dir / f"_{self._index.indexname}_{generation}.toc"
+        try:
+            stat = toc.stat()
+        except OSError:
+            return None
+        return generation, stat.st_ino, stat.st_mtime_ns
 
     def doc_count(self) -> int:
         with self._lock:

@@ -267,3 +267,16 @@ def test_api_searches_during_a_reindex_answer_from_the_last_commit(
     assert searched >= 100
     assert set(seen) <= {(BASE, 0), (BASE + 500, 500)} and seen == sorted(seen)
     assert after == 500
+
+
+def test_an_index_folder_removed_under_a_running_engine(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    """Someone deletes the index while the server runs: it keeps answering from the files it holds
+    open, and serves the new index once a reindex writes one there."""
+    docs, index = corpus
+    engine = SearchEngine(index)
+    assert engine.search("alpha").total == BASE
+    shutil.rmtree(index)
+    assert engine.search("alpha").total == BASE and engine.doc_count() == BASE
+    write_corpus(tmp_path / "new", 10, "reborn")
+    reindex([tmp_path / "new"], index)
+    assert engine.doc_count() == 10 and engine.search("reborn").total == 10

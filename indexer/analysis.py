@@ -34,6 +34,8 @@ HANGUL_SYLLABLES = re.compile(r"^[\uac00-\ud7a3]+$")
 # Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95).
 WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W_]+)*")
 LINE = re.compile(r"[^\n]+")
+# Lone surrogates (from a JSON "\ud800" or an undecodable command-line argument) make Kiwi fail.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_CHUNK = 2000  # Kiwi's cost and memory grow with input length; long lines are cut at a space
 
 # Kiwi tags kept as index terms (Sejong tag set as used by Kiwi).
@@ -118,7 +120,8 @@ class BilingualTokenizer(Tokenizer):
         kiwi = get_kiwi() if korean else None
         raw: list[tuple[int, int, str, str]] = []  # (start, end, text, tag)
         for offset, chunk in korean:
-            for m in kiwi.tokenize(chunk):
+            # U+FFFD for a surrogate keeps every offset where it was.
+            for m in kiwi.tokenize(SURROGATE.sub("\ufffd", chunk)):
                 form = m.lemma if m.tag in LEMMA_TAGS else m.form
                 raw.append((offset + m.start, offset + m.start + m.len, form, m.tag))
         for offset, chunk in other:

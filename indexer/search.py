@@ -14,10 +14,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.analysis import Token
+from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.fields import TEXT
 from whoosh.highlight import (
     FIRST,
@@ -27,15 +29,23 @@ from whoosh.highlight import (
     PinpointFragmenter,
     top_fragments,
 )
-from whoosh.qparser import MultifieldPlugin, OrGroup, QueryParser
+from whoosh.index import EmptyIndexError
+from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F
+from whoosh.searching import ResultsPage
 from whoosh.support.levenshtein import distance
 
-from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, warm_up
+from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
 from indexer.index import open_index
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
+# Caps on the work one query can cause (measured on 2,400 documents: 64 words ≈ 0.3 s, while
+# twelve uncapped prefixes took 19 s and `[a TO z]` 3.6 s).
+MAX_QUERY_WORDS = 64  # distinct analysed words
+MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
+MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
+MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 2.0
 SNIPPET_CHARS = 240
@@ -207,9 +217,15 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._weighting = BM25F(B=0.75, K1=1.2)
+        self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
+        # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
+        self._parser.remove_plugin_class(RangePlugin)
+        searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
+        self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._analyzer = self._index.schema["body"].analyzer
         self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
@@ -221,11 +237,32 @@ class SearchEngine:
             self._refresh()
 
     def _refresh(self) -> None:
-        if not self._searcher.up_to_date():
-            # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
-            # segments back, so documents removed by a rebuild would reappear.
-            old, self._searcher = self._searcher, self._index.searcher(weighting=self._weighting)
-            old.close()
+        commit = self._newest_commit()
+        if commit is None or commit == self._commit:
+            # None: the index folder was removed or emptied.  The open searcher still reads the
+            # files it holds, so it answers from them until a reindex writes a new index there.
+            return
+        # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
+        # segments back, so documents removed by a rebuild would reappear.
+        try:
+            new = self._index.searcher(weighting=self._weighting)
+        except (EmptyIndexError, OSError):  # removed again meanwhile
+            return
+        old, self._searcher, self._commit = self._searcher, new, commit
+        old.close()
+
+    def _newest_commit(self) -> tuple[int, int, int] | None:
+        """The newest commit's generation and its table of contents' inode and time (None: no index).
+
+        Not the generation alone: an index deleted and built again starts counting from 1 again.
+        """
+        generation = self._index.latest_generation()
+        toc = self.index_dir / f"_{self._index.indexname}_{generation}.toc"
+        try:
+            stat = toc.stat()
+        except OSError:
+            return None
+        return generation, stat.st_ino, stat.st_mtime_ns
 
     def doc_count(self) -> int:
         with self._lock:
@@ -246,10 +283,10 @@ class SearchEngine:
 
         An empty query marks nothing; the matches are the ones a search would highlight.
         """
+        query = SURROGATE.sub("\ufffd", query)
         if query.strip():
             _validate(query, None, 1, 1)
-            parsed = exclude_negations(self._parser.parse(query))
-            typed_words = {token.text for token in self._analyzer(query, mode="query")}
+            parsed, typed_words = self._parse(query)
         with self._lock:
             self._refresh()
             docnum = self._searcher.document_number(id=doc_id)
@@ -257,31 +294,38 @@ class SearchEngine:
                 return None
             body = self._searcher.stored_fields(docnum)["body"]
             tokens: list[Token] = []
-            if query.strip() and self._searcher.search(parsed, filter={docnum}, limit=1):
-                offsets = matched_offsets(self._searcher, parsed, [docnum])[docnum]
-                tokens = match_tokens(offsets, typed_words)
+            if query.strip():
+                bounded = self._bounded(parsed)
+                if self._searcher.search(bounded, filter={docnum}, limit=1):
+                    offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
+                    tokens = match_tokens(offsets, typed_words)
             return self._snippets.whole(body, tokens)
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed = exclude_negations(self._parser.parse(query))
-        typed_words = {token.text for token in self._analyzer(query, mode="query")}
+        parsed, typed_words = self._parse(query)
         with self._lock:
             self._refresh()
-            # optimize=False: with these OR queries Whoosh's block-max skipping saves little, and
-            # then counting the total costs it a second pass over all matches.
-            page_results = self._searcher.search_page(
-                parsed, page, pagelen=per_page, filter=_lang_filter(lang), optimize=False
-            )
+            bounded = self._bounded(parsed)
+            # Every match scored in one pass, which also counts them exactly.  Whoosh's defaults
+            # skip blocks (usequality) and drop sub-queries that can no longer reach the page
+            # (replace): on these OR queries that saves little, and the total then takes a second
+            # pass, or comes out short if only replace is left on.
+            top = TopCollector(limit=page * per_page, usequality=False, replace=0)
+            lang_filter = _lang_filter(lang)
+            collector = top if lang_filter is None else FilterCollector(top, allow=lang_filter)
+            self._searcher.search_with_collector(bounded, collector)
+            page_results = ResultsPage(collector.results(), page, per_page)
             total = len(page_results)
             # Whoosh clamps a page past the end to the last page; a search engine answers "none".
             past_end = page_results.pagenum != page
             shown = [] if past_end else list(page_results)
-            offsets = matched_offsets(self._searcher, parsed, [hit.docnum for hit in shown])
+            offsets = matched_offsets(self._searcher, bounded, [hit.docnum for hit in shown])
             hits = [self._hit(hit, match_tokens(offsets[hit.docnum], typed_words)) for hit in shown]
             suggestion = self._suggest(query)
         took_ms = (time.perf_counter() - started) * 1000
@@ -310,8 +354,10 @@ class SearchEngine:
         """
         terms = [token.text for token in self._analyzer(word, mode="query")]
         reader = self._searcher.reader()
-        if len(word) < 3 or len(terms) != 1 or any(
-            reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title")
+        if (
+            len(word) < 3
+            or len(terms) != 1
+            or any(reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title"))
         ):
             return None
         typed = word.lower()
@@ -343,6 +389,23 @@ class SearchEngine:
             postings.next()
         return spellings
 
+    def _parse(self, query: str) -> tuple[wq.Query, set[str]]:
+        """The query tree and the words typed, or QueryError when the query asks for too much work."""
+        typed_words = {token.text for token in self._analyzer(query, mode="query")}
+        if len(typed_words) > MAX_QUERY_WORDS:
+            raise QueryError(
+                f"The query has {len(typed_words)} different words; the limit is {MAX_QUERY_WORDS}."
+            )
+        parsed = exclude_negations(self._parser.parse(query))
+        wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
+        if len(wildcards) > MAX_WILDCARDS:
+            raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
+        return parsed, typed_words
+
+    def _bounded(self, parsed: wq.Query) -> wq.Query:
+        """``parsed`` with each wildcard expanded, within MAX_EXPANSIONS (call holding the lock)."""
+        return parsed.accept(lambda query: _capped_expansion(query, self._searcher.reader()))
+
     def _hit(self, hit, tokens: list[Token]) -> Hit:
         return Hit(
             id=hit["id"],
@@ -354,6 +417,18 @@ class SearchEngine:
         )
 
 
+def _capped_expansion(query: wq.Query, reader) -> wq.Query:
+    """A wildcard as an OR of at most MAX_EXPANSIONS indexed words (Whoosh would OR all of them)."""
+    if not isinstance(query, wq.MultiTerm):
+        return query
+    field_type = reader.schema[query.field()]
+    words = [
+        wq.Term(fieldname, field_type.from_bytes(btext), boost=query.boost)
+        for fieldname, btext in islice(query.expanded_terms(reader), MAX_EXPANSIONS)
+    ]
+    return wq.Or(words) if words else wq.NullQuery
+
+
 def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
     if not query or not query.strip():
         raise QueryError("The query is empty.")
@@ -361,8 +436,8 @@ def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
         raise QueryError(f"The query is longer than {MAX_QUERY_CHARS} characters.")
     if lang not in (None, "all", *LANGS):
         raise QueryError(f"Unknown language {lang!r}: use ko, en or all.")
-    if page < 1:
-        raise QueryError("page starts at 1.")
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
 

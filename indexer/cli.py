@@ -16,6 +16,7 @@ from indexer.index import (
     IndexMissing,
     ReindexSummary,
     SkippedFiles,
+    WorkerFailed,
     bundled_seeds,
     default_index_dir,
     reindex,
@@ -61,7 +62,7 @@ def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool,
             progress=sys.stderr.isatty(),
             strict=strict,
         )
-    except IndexLocked as error:
+    except (IndexLocked, WorkerFailed) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:  # disk full, a file size limit, an index folder that cannot be made
         reason = error.strerror or error

@@ -57,6 +57,10 @@ class ReindexSummary:
     seconds: float = 0.0
 
 
+class WorkerFailed(Exception):
+    """An indexing worker process died; nothing was committed."""
+
+
 class SkippedFiles(Exception):
     """A strict reindex found files it could not index, so it changed nothing."""
 
@@ -157,7 +161,7 @@ class ParallelWriter(MpWriter):
         for task in self.tasks:
             task.join()
         if any(task.exitcode for task in self.tasks):
-            raise RuntimeError("An indexing worker process failed; the index was not changed.")
+            raise WorkerFailed("An indexing worker process failed; the index was not changed.")
         super()._commit(mergetype, optimize, merge)
 
     def cancel(self) -> None:

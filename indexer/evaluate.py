@@ -11,9 +11,17 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm import tqdm
+
+from indexer.index import reindex
+from indexer.search import QueryError, SearchEngine
 
 Run = Mapping[str, Sequence[tuple[str, float]]]  # qid -> ranked (docid, score), best first
 Qrels = Mapping[str, Mapping[str, int]]  # qid -> docid -> grade
@@ -44,6 +52,49 @@ class Metrics:
             "recall@100": self.recall100,
             "queries": self.queries,
         }
+
+
+@dataclass
+class EvalReport:
+    metrics: Metrics
+    p50_ms: float
+    p95_ms: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {**self.metrics.as_dict(), "p50_ms": self.p50_ms, "p95_ms": self.p95_ms}
+
+
+def evaluate(
+    eval_set: EvalSet,
+    index_dir: Path | None = None,
+    *,
+    depth: int = 100,
+    progress: bool = False,
+    run_out: Path | None = None,
+) -> EvalReport:
+    """Index the corpus (into a temporary index unless `index_dir`), run every query through
+    `SearchEngine.search` as users do, and score the top `depth` hits of each."""
+    where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
+    with where or nullcontext(str(index_dir)) as folder:
+        reindex([eval_set.corpus], Path(folder), progress=progress)
+        engine = SearchEngine(Path(folder))
+        run: dict[str, list[tuple[str, float]]] = {}
+        latencies = []
+        for qid, text in tqdm(
+            eval_set.queries.items(), desc="queries", unit="q", disable=not progress
+        ):
+            started = time.perf_counter()
+            try:
+                hits = engine.search(text, per_page=depth).hits
+            except QueryError:
+                hits = []  # a question the query syntax rejects finds nothing, as for a user
+            latencies.append((time.perf_counter() - started) * 1000)
+            run[qid] = [(hit.id, hit.score) for hit in hits]
+    if run_out is not None:
+        write_trec_run(run, run_out)
+    return EvalReport(
+        score_run(run, eval_set.qrels), percentile(latencies, 50), percentile(latencies, 95)
+    )
 
 
 def load_eval_set(eval_dir: Path) -> EvalSet:
@@ -118,12 +169,14 @@ def score_run(run: Run, qrels: Qrels) -> Metrics:
     per_query = []
     for qid, rels in judged.items():
         ranked = [doc for doc, _ in run.get(qid, ())]
-        per_query.append((
-            ndcg_at(ranked, rels, 10),
-            reciprocal_rank_at(ranked, rels, 10),
-            recall_at(ranked, rels, 10),
-            recall_at(ranked, rels, 100),
-        ))
+        per_query.append(
+            (
+                ndcg_at(ranked, rels, 10),
+                reciprocal_rank_at(ranked, rels, 10),
+                recall_at(ranked, rels, 10),
+                recall_at(ranked, rels, 100),
+            )
+        )
     means = [statistics.fmean(column) for column in zip(*per_query, strict=True)]
     return Metrics(*means, queries=len(judged))
 

@@ -1,0 +1,235 @@
+"""Bilingual analysis: Korean content morphemes (Kiwi) and English stems (Snowball) as one token stream.
+
+Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|``.  Every token keeps
+``startchar``/``endchar`` into the (NFC) text it came from, so highlights mark the exact surface word.
+
+    BilingualTokenizer()    lines with Hangul go to Kiwi whole (so ``AI를`` stays ``AI`` + ``를``);
+                            other lines are split into words by a regex.  Each token carries a ``tag``.
+    | CompoundPartsFilter() Hangul noun runs of 3+ syllables also yield their 2-syllable pieces at the
+                            same position (``국제노동기구`` → ``국제``, ``노동``, ``기구`` …), like Nori's
+                            ``decompound_mode: mixed``.
+    | ContentFilter()       keeps content morphemes, verb/adjective stems as lemmas; drops particles,
+                            endings and punctuation.
+    | LatinFilter()         lowercase, possessive strip, stopwords, PyStemmer English stem.
+    | PositionFilter()      numbers the kept tokens so phrases ignore dropped particles.
+
+The analyzer is pickled into the Whoosh schema, so it holds no Kiwi or stemmer object: both live in
+module-level caches, created once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cache
+
+import Stemmer
+from kiwipiepy import Kiwi
+from whoosh.analysis import Filter, Token, Tokenizer
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+HANGUL_SYLLABLES = re.compile(r"^[\uac00-\ud7a3]+$")
+# Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95).
+WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W_]+)*")
+LINE = re.compile(r"[^\n]+")
+MAX_CHUNK = 2000  # Kiwi's cost and memory grow with input length; long lines are cut at a space
+
+# Kiwi tags kept as index terms (Sejong tag set as used by Kiwi).
+NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "XR"})
+LEMMA_TAGS = frozenset({"VV", "VA"})  # verbs and adjectives: indexed by lemma (만나 → 만나다)
+OTHER_CONTENT_TAGS = frozenset({"SN", "SH", "SL", "WORD"})  # numbers, Hanja, Latin, regex words
+CONTENT_TAGS = NOUN_TAGS | LEMMA_TAGS | OTHER_CONTENT_TAGS
+# Tags that may form one compound with their neighbours (노동+권 for 노동권).
+COMPOUND_TAGS = NOUN_TAGS | {"XPN", "XSN"}
+LATIN_TAGS = frozenset({"SL", "WORD"})
+
+# Whoosh's English stop list minus "us" and "it" (US$, IT) — both are real query terms here.
+ENGLISH_STOPWORDS = frozenset(
+    "a an and are as at be by can for from have if in is may of on or s t that the this to "
+    "we when will with yet you your".split()
+)
+
+_kiwi: Kiwi | None = None
+_kiwi_lock = threading.Lock()
+
+
+def get_kiwi() -> Kiwi:
+    """The process's one Kiwi (≈520 MiB, ~1 s to load): created on first use, shared after."""
+    global _kiwi
+    with _kiwi_lock:
+        if _kiwi is None:
+            _kiwi = Kiwi()
+        return _kiwi
+
+
+def warm_up() -> None:
+    """Load Kiwi and run it once, so the first real query does not pay ~2 s of start-up."""
+    list(get_kiwi().tokenize("협력을 위한 AI 정책"))
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def has_hangul(text: str) -> bool:
+    return HANGUL.search(text) is not None
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, chunk) per line, cutting lines longer than MAX_CHUNK at a space."""
+    for line in LINE.finditer(text):
+        start, chunk = line.start(), line.group()
+        while len(chunk) > MAX_CHUNK:
+            cut = chunk.rfind(" ", 0, MAX_CHUNK)
+            cut = cut if cut > 0 else MAX_CHUNK
+            yield start, chunk[:cut]
+            start, chunk = start + cut, chunk[cut:]
+        if chunk.strip():
+            yield start, chunk
+
+
+class BilingualTokenizer(Tokenizer):
+    """Kiwi morphemes for lines with Hangul, regex words for the rest; all with exact offsets."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        if not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        korean: list[tuple[int, str]] = []
+        other: list[tuple[int, str]] = []
+        for offset, chunk in _chunks(value):
+            (korean if has_hangul(chunk) else other).append((offset, chunk))
+        # One batched Kiwi call per text: Kiwi spreads a list over its worker threads.
+        analysed = get_kiwi().tokenize([chunk for _, chunk in korean]) if korean else []
+        raw: list[tuple[int, int, str, str]] = []  # (start, end, text, tag)
+        for (offset, _), morphemes in zip(korean, analysed, strict=True):
+            for m in morphemes:
+                form = m.lemma if m.tag in LEMMA_TAGS else m.form
+                raw.append((offset + m.start, offset + m.start + m.len, form, m.tag))
+        for offset, chunk in other:
+            for w in WORD.finditer(chunk):
+                tag = "SN" if w.group()[0].isdigit() else "WORD"
+                raw.append((offset + w.start(), offset + w.end(), w.group(), tag))
+        raw.sort(key=lambda r: r[0])
+        for start, end, text, tag in raw:
+            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            token.text, token.tag, token.boost, token.stopped = text, tag, 1.0, False
+            token.piece = False
+            token.startchar, token.endchar = start_char + start, start_char + end
+            if keeporiginal:
+                token.original = value[start:end]
+            yield token
+
+
+def compound_pieces(word: str) -> list[str]:
+    """The overlapping 2-syllable pieces of a Hangul word of 3+ syllables (else none)."""
+    if len(word) < 3 or not HANGUL_SYLLABLES.match(word):
+        return []
+    return [word[i : i + 2] for i in range(len(word) - 1)]
+
+
+class CompoundPartsFilter(Filter):
+    """Add the 2-syllable pieces of each Hangul noun run at the position of the token they start in.
+
+    Kiwi splits the same compound differently in context and alone (서울고용센터, 노동+권 vs 노동권),
+    so the pieces are taken over the whole run of touching noun morphemes: document and query then
+    share them whichever way Kiwi cut.  Pieces are made at index time, and in the ``expand`` query
+    mode the search module uses; Whoosh's phrase parser (mode ``query``) sees only whole words.
+    """
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        run: list[Token] = []
+        for token in tokens:
+            if token.mode not in ("index", "expand"):
+                yield token
+                continue
+            if token.tag in COMPOUND_TAGS and (not run or run[-1].endchar == token.startchar):
+                run.append(token)
+                continue
+            yield from self._flush(run)
+            if token.tag in COMPOUND_TAGS:
+                run = [token]
+            else:
+                run = []
+                yield token
+        yield from self._flush(run)
+
+    @staticmethod
+    def _flush(run: list[Token]) -> Iterator[Token]:
+        if not run:
+            return
+        word = "".join(t.text for t in run)
+        surface_ok = sum(t.endchar - t.startchar for t in run) == len(word)
+        pieces = compound_pieces(word) if surface_ok else []
+        whole = {(t.startchar, t.text) for t in run}
+        start = run[0].startchar
+        owner = 0
+        for token in run:
+            yield token
+            while owner < len(pieces) and start + owner < token.endchar:
+                piece_start = start + owner
+                if (piece_start, pieces[owner]) not in whole:
+                    piece = token.copy()
+                    piece.text, piece.tag, piece.piece = pieces[owner], "PIECE", True
+                    piece.startchar, piece.endchar = piece_start, piece_start + 2
+                    yield piece
+                owner += 1
+
+
+class ContentFilter(Filter):
+    """Keep content morphemes (nouns, verb/adjective lemmas, numbers, Latin, Hanja) and pieces."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if token.piece or token.tag in CONTENT_TAGS:
+                yield token
+
+
+class LatinFilter(Filter):
+    """One English path for Latin words from English text and from Kiwi (``ILO와`` → ``ilo``)."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        stem = _stemmer().stemWord
+        for token in tokens:
+            if token.tag in LATIN_TAGS:
+                word = token.text.lower()
+                for suffix in ("'s", "’s"):
+                    word = word.removesuffix(suffix)
+                word = word.replace("'", "").replace("’", "")
+                if word in ENGLISH_STOPWORDS:
+                    continue
+                token.text = stem(word)
+            elif token.tag == "SH":
+                token.text = token.text.lower()
+            yield token
+
+
+class PositionFilter(Filter):
+    """Number kept tokens 0, 1, 2 …; pieces share the position of the word they belong to."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos = -1
+        for token in tokens:
+            if not token.piece:
+                pos += 1
+            token.pos = max(pos, 0)
+            yield token
+
+
+def make_analyzer():
+    """The one analyzer used for documents and queries alike."""
+    return BilingualTokenizer() | CompoundPartsFilter() | ContentFilter() | LatinFilter() | PositionFilter()

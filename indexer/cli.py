@@ -1,0 +1,102 @@
+"""The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from indexer.index import IndexLocked, IndexMissing, bundled_seeds, default_index_dir, reindex
+from indexer.search import QueryError, SearchEngine, SearchResults
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Index folder (default: $DARI_INDEX, else a per-user data folder).",
+)
+
+
+def resolve_index(index_dir: Path | None) -> Path:
+    return index_dir or default_index_dir()
+
+
+@click.group()
+@click.version_option(package_name="dari")
+def main() -> None:
+    """dari (다리): bilingual Korean-English document search."""
+
+
+@main.command(name="reindex")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from PATHS instead of updating.")
+def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool) -> None:
+    """Index the folders or files PATHS (default: the bundled seeds/)."""
+    index_dir = resolve_index(index_dir)
+    try:
+        summary = reindex(
+            list(paths) or [bundled_seeds()], index_dir, full=full, progress=sys.stderr.isatty()
+        )
+    except IndexLocked as error:
+        raise click.ClickException(str(error)) from None
+    for skipped in summary.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(
+        f"{summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
+        f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
+        f"in {summary.seconds:.2f} s → {index_dir}"
+    )
+
+
+@main.command(name="search")
+@click.argument("query")
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--lang", type=click.Choice(["ko", "en"]), default=None, help="Only this language.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search_command(query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool) -> None:
+    """Search the index for QUERY and show the best hits with highlighted passages."""
+    try:
+        results = SearchEngine(resolve_index(index_dir)).search(query, lang=lang, per_page=limit)
+    except (IndexMissing, QueryError) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results, color=sys.stdout.isatty())
+
+
+def _as_json(results: SearchResults) -> dict:
+    hits = [
+        {key: value for key, value in dataclasses.asdict(hit).items() if key != "path"}
+        for hit in results.hits
+    ]
+    return {"query": results.query, "total": results.total, "took_ms": results.took_ms, "hits": hits}
+
+
+def _print_results(results: SearchResults, color: bool) -> None:
+    click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")
+    for rank, hit in enumerate(results.hits, start=1):
+        click.echo()
+        click.echo(
+            click.style(f"{rank}. {hit.title}", bold=True) + f"  [{hit.lang}] {hit.id}  score {hit.score:.2f}"
+        )
+        click.echo("   " + _terminal_snippet(hit.snippet, color))
+
+
+def _terminal_snippet(snippet: str, color: bool) -> str:
+    """The HTML snippet as terminal text: <mark> becomes reverse video (or [brackets] in a pipe)."""
+
+    def mark(match: re.Match) -> str:
+        word = match.group(1)
+        return click.style(word, reverse=True, bold=True) if color else f"[{word}]"
+
+    text = re.sub(r"<mark>(.*?)</mark>", mark, snippet.replace("\n", " "))
+    return html.unescape(text)

@@ -1,0 +1,202 @@
+"""The on-disk Whoosh index: its schema, where it lives, and incremental reindexing.
+
+Whoosh commits by writing new segment files and then atomically renaming a new table of contents
+into place, so readers keep the last committed state until a reindex's commit is complete, and a
+killed reindex leaves that state intact.  One writer at a time is enforced by Whoosh's file lock
+(an ``flock``, which the OS releases when its process dies, so a stale lock never blocks).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+from tqdm import tqdm
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import CLEAR, SegmentWriter
+
+from indexer.analysis import make_analyzer
+from indexer.documents import Document, Skipped, Unchanged, read_documents
+
+PID_FILE = "dari-writer.pid"
+LOCK_TIMEOUT = 2.0  # seconds a second writer waits before telling the user the index is busy
+
+
+class IndexMissing(Exception):
+    """No index (or an empty one) where we looked."""
+
+    def __init__(self, index_dir: Path) -> None:
+        super().__init__(f"No index at {index_dir}: run `dari reindex` first.")
+
+
+class IndexLocked(Exception):
+    """Another reindex holds the index's write lock."""
+
+
+@dataclass
+class ReindexSummary:
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def make_schema() -> Schema:
+    analyzer = make_analyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        # chars=True stores each term's character offsets, so highlights need no re-analysis.
+        title=TEXT(analyzer=analyzer, stored=True, chars=True),
+        body=TEXT(analyzer=analyzer, stored=True, chars=True),
+        lang=ID(stored=True),
+        path=ID(stored=True),
+        size=STORED,
+        mtime=STORED,
+        hash=STORED,
+    )
+
+
+def default_index_dir() -> Path:
+    """``$DARI_INDEX``, else the per-user data folder (e.g. ~/.local/share/dari/index)."""
+    env = os.environ.get("DARI_INDEX")
+    return Path(env) if env else platformdirs.user_data_path("dari") / "index"
+
+
+def bundled_seeds() -> Path:
+    """The default corpus shipped beside the package: the repository's ``seeds/``."""
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+def open_index(index_dir: Path) -> FileIndex:
+    """Open an existing, non-empty index, or raise IndexMissing."""
+    if not whoosh_index.exists_in(str(index_dir)):
+        raise IndexMissing(index_dir)
+    ix = whoosh_index.open_dir(str(index_dir))
+    if ix.doc_count() == 0:
+        raise IndexMissing(index_dir)
+    return ix
+
+
+def _open_or_create(index_dir: Path) -> FileIndex:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if whoosh_index.exists_in(str(index_dir)):
+        return whoosh_index.open_dir(str(index_dir))
+    return whoosh_index.create_in(str(index_dir), make_schema())
+
+
+def _writer(ix: FileIndex, index_dir: Path) -> SegmentWriter:
+    """Take the write lock or explain who holds it."""
+    pid_file = index_dir / PID_FILE
+    try:
+        writer = ix.writer(timeout=LOCK_TIMEOUT)
+    except LockError:
+        holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
+        raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None
+    pid_file.write_text(str(os.getpid()))
+    return writer
+
+
+def _is_under(path: str, roots: Iterable[str]) -> bool:
+    return any(path == root or path.startswith(root + os.sep) for root in roots)
+
+
+def reindex(
+    paths: Sequence[Path], index_dir: Path, *, full: bool = False, progress: bool = False
+) -> ReindexSummary:
+    """Bring the index in line with the files under ``paths``.
+
+    Unchanged documents are skipped (by file size and mtime, then by content hash), changed ones
+    replaced, and documents whose file under one of ``paths`` is gone are deleted; documents from
+    other paths are left alone.  ``full`` rebuilds the index from ``paths`` alone.
+    """
+    started = time.perf_counter()
+    roots = [Path(os.path.abspath(p)) for p in paths]
+    ix = _open_or_create(index_dir)
+    writer = _writer(ix, index_dir)
+    summary = ReindexSummary()
+    try:
+        known = {} if full else _stored_documents(ix)
+        file_stats = {(doc["path"], doc["size"], doc["mtime"]) for doc in known.values()}
+        seen_ids: set[str] = set()
+        seen_paths: set[str] = set()
+        touched = False  # anything written or deleted: worth a commit
+
+        def unchanged(path: Path) -> bool:
+            try:
+                stat = path.stat()
+            except OSError:
+                return False  # read_file reports why
+            return (str(path), stat.st_size, stat.st_mtime) in file_stats
+
+        items = read_documents(roots, unchanged=None if full else unchanged)
+        bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
+        for _, item in bar:
+            if isinstance(item, Unchanged | Skipped):
+                # A skipped file keeps its last good version in the index.
+                seen_paths.add(item.path)
+                if isinstance(item, Skipped):
+                    summary.skipped.append(item)
+                continue
+            seen_ids.add(item.id)
+            previous = known.get(item.id)
+            if previous is not None and previous["hash"] == item.hash:
+                summary.unchanged += 1
+                if (previous["size"], previous["mtime"]) != (item.size, item.mtime):
+                    writer.update_document(**_fields(item))  # refresh the stat that skips reads
+                    touched = True
+                continue
+            writer.update_document(**_fields(item))
+            if previous is None:
+                summary.added += 1
+            else:
+                summary.updated += 1
+        root_names = [str(root) for root in roots]
+        for doc_id, doc in known.items():
+            if doc_id in seen_ids:
+                continue
+            if doc["path"] in seen_paths:
+                summary.unchanged += 1
+            elif _is_under(doc["path"], root_names):
+                writer.delete_by_term("id", doc_id)
+                summary.deleted += 1
+        if full:
+            writer.commit(mergetype=CLEAR)
+        elif touched or summary.added or summary.updated or summary.deleted:
+            writer.commit()
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _stored_documents(ix: FileIndex) -> dict[str, dict]:
+    """id → stored fields (path, size, mtime, hash) of every document in the index."""
+    with ix.reader() as reader:
+        return {
+            doc["id"]: {key: doc.get(key) for key in ("path", "size", "mtime", "hash")}
+            for doc in reader.all_stored_fields()
+        }
+
+
+def _fields(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "body": doc.text,
+        "lang": doc.lang,
+        "path": doc.path,
+        "size": doc.size,
+        "mtime": doc.mtime,
+        "hash": doc.hash,
+    }

@@ -1,0 +1,259 @@
+"""Ranked, highlighted search over the index: the one path the CLI, the web app and eval use.
+
+Queries go through Whoosh's query language (quoted phrases, AND/OR/NOT, ``title:``, ``lang:``) with
+two changes: loose words are OR-ed with a bonus for matching more of them (natural-language questions
+work), and each word is analysed like documents are, a compound becoming "its morphemes, or its
+2-syllable pieces" so Kiwi's different cuts in documents and queries still meet.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh.analysis import Token
+from whoosh.fields import TEXT
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    Formatter,
+    PinpointFragmenter,
+    top_fragments,
+)
+from whoosh.qparser import MultifieldPlugin, OrGroup, QueryParser
+from whoosh.scoring import BM25F
+
+from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, warm_up
+from indexer.index import open_index
+
+MAX_QUERY_CHARS = 1000
+MAX_PER_PAGE = 100
+LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
+TITLE_BOOST = 2.0
+SNIPPET_CHARS = 240
+FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
+
+
+class QueryError(ValueError):
+    """A query or paging parameter the user has to fix; the message says how."""
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    lang: str
+    score: float
+    snippet: str  # escaped HTML; only <mark> is markup
+    path: str
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 10
+    suggestion: str | None = None
+
+
+class BilingualParser(QueryParser):
+    """Whoosh's parser, with compounds expanded to 'morphemes AND' or 'pieces AND'."""
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
+        if not isinstance(field_type, TEXT) or not tokenize:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        tokens = list(field_type.analyzer(text, positions=True, mode="expand"))
+        words = [t.text for t in tokens if not t.piece]
+        if not words:
+            return wq.NullQuery
+        # The same word cut into 2-syllable pieces: long Hangul words give way to their pieces.
+        pieces = [t.text for t in tokens if t.piece or not HANGUL_SYLLABLES.match(t.text) or len(t.text) < 3]
+        whole = _all_of(fieldname, words, termclass, boost)
+        if pieces == words:
+            return whole
+        return wq.Or([whole, _all_of(fieldname, pieces, termclass, boost)])
+
+
+def exclude_negations(query: wq.Query) -> wq.Query:
+    """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
+
+    Whoosh's OR group would otherwise turn ``NOT c`` into "anything without c" and match nearly
+    every document.
+    """
+    query = query.apply(exclude_negations) if query.is_leaf() is False else query
+    if isinstance(query, wq.Or):
+        negated = [child.query for child in query.subqueries if isinstance(child, wq.Not)]
+        kept = [child for child in query.subqueries if not isinstance(child, wq.Not)]
+        if negated and kept:
+            positive = kept[0] if len(kept) == 1 else query.__class__(kept, boost=query.boost)
+            return wq.AndNot(positive, wq.Or(negated))
+    return query
+
+
+def _all_of(fieldname: str, texts: list[str], termclass, boost: float) -> wq.Query:
+    terms = [termclass(fieldname, text, boost=boost) for text in dict.fromkeys(texts)]
+    return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+class MarkFormatter(Formatter):
+    """Escape everything and wrap each run of touching or overlapping matches in one <mark>."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text)
+
+    def format_fragment(self, fragment, replace=False) -> str:
+        spans: list[list[int]] = []
+        for token in sorted(fragment.matches, key=lambda t: t.startchar):
+            if spans and token.startchar <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], token.endchar)
+            else:
+                spans.append([token.startchar, token.endchar])
+        out, index, text = [], fragment.startchar, fragment.text
+        for start, end in spans:
+            out.append(self._text(text[index:start]))
+            out.append(f"<mark>{self._text(text[start:end])}</mark>")
+            index = end
+        out.append(self._text(text[index : fragment.endchar]))
+        return "".join(out)
+
+
+class Snippets:
+    """Up to three passages around a hit's matches, from the offsets stored in the index.
+
+    Reading stored offsets (not re-running Kiwi) is fast and marks exactly the surface words that
+    matched.  When a long compound matched whole, its 2-syllable pieces are not marked elsewhere
+    in the text (``국제노동기구`` should not light up every ``노동``), unless typed as words.
+    """
+
+    def __init__(self) -> None:
+        self.fragmenter = PinpointFragmenter(
+            maxchars=FRAGMENT_CHARS, surround=50, autotrim=True, charlimit=None
+        )
+        self.scorer = BasicFragmentScorer()
+        self.formatter = MarkFormatter()
+
+    def __call__(self, searcher, hit, typed_words: set[str]) -> str:
+        matched = {
+            searcher.schema["body"].from_bytes(text)
+            for fieldname, text in hit.matched_terms()
+            if fieldname == "body"
+        }
+        hidden = {piece for word in matched for piece in compound_pieces(word)} - typed_words
+        tokens = []
+        for word in matched - hidden:
+            postings = searcher.postings("body", word)
+            postings.skip_to(hit.docnum)
+            if postings.is_active() and postings.id() == hit.docnum:
+                tokens.extend(
+                    Token(text=word, startchar=start, endchar=end)
+                    for _, start, end in postings.value_as("characters")
+                )
+        body = hit["body"]
+        tokens.sort(key=lambda token: token.startchar)
+        fragments = self.fragmenter.fragment_matches(body, tokens)
+        best = top_fragments(fragments, 3, self.scorer, FIRST)
+        return self.formatter.format(best) if best else _leading_text(body)
+
+
+def _leading_text(text: str) -> str:
+    """The start of a document, escaped, for hits whose body holds no match (title-only hits)."""
+    snippet = text[:SNIPPET_CHARS]
+    return html.escape(snippet) + ("…" if len(text) > SNIPPET_CHARS else "")
+
+
+class SearchEngine:
+    """One open index and its searcher, refreshed when a reindex commits."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._index = open_index(self.index_dir)
+        self._weighting = BM25F(B=0.75, K1=1.2)
+        self._searcher = self._index.searcher(weighting=self._weighting)
+        self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
+        self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        self._snippets = Snippets()
+        warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
+        self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
+
+    def refresh(self) -> None:
+        """Switch to the newest commit, if there is one (cheap when there is none)."""
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        if not self._searcher.up_to_date():
+            # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
+            # segments back, so documents removed by a rebuild would reappear.
+            old, self._searcher = self._searcher, self._index.searcher(weighting=self._weighting)
+            old.close()
+
+    def doc_count(self) -> int:
+        with self._lock:
+            self._refresh()
+            return self._searcher.doc_count()
+
+    def get_document(self, doc_id: str) -> dict | None:
+        with self._lock:
+            self._refresh()
+            return self._searcher.document(id=doc_id)
+
+    def search(
+        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
+    ) -> SearchResults:
+        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        _validate(query, lang, page, per_page)
+        started = time.perf_counter()
+        parsed = exclude_negations(self._parser.parse(query))
+        analyzer = self._index.schema["body"].analyzer
+        typed_words = {token.text for token in analyzer(query, mode="query")}
+        with self._lock:
+            self._refresh()
+            page_results = self._searcher.search_page(
+                parsed, page, pagelen=per_page, filter=_lang_filter(lang), terms=True
+            )
+            total = len(page_results)
+            # Whoosh clamps a page past the end to the last page; a search engine answers "none".
+            past_end = page_results.pagenum != page
+            hits = [] if past_end else [self._hit(hit, typed_words) for hit in page_results]
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page)
+
+    def _hit(self, hit, typed_words: set[str]) -> Hit:
+        return Hit(
+            id=hit["id"],
+            title=hit["title"],
+            lang=hit["lang"],
+            score=round(hit.score, 4),
+            snippet=self._snippets(self._searcher, hit, typed_words),
+            path=hit["path"],
+        )
+
+
+def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
+    if not query or not query.strip():
+        raise QueryError("The query is empty.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is longer than {MAX_QUERY_CHARS} characters.")
+    if lang not in (None, "all", *LANGS):
+        raise QueryError(f"Unknown language {lang!r}: use ko, en or all.")
+    if page < 1:
+        raise QueryError("page starts at 1.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+
+
+def _lang_filter(lang: str | None) -> wq.Query | None:
+    """Korean or English documents; mixed documents belong to both."""
+    if lang in LANGS:
+        return wq.Or([wq.Term("lang", code) for code in LANGS[lang]])
+    return None

@@ -74,6 +74,31 @@ def search_command(query: str, index_dir: Path | None, limit: int, lang: str | N
         _print_results(results, color=sys.stdout.isatty())
 
 
+@main.command(name="serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+def serve_command(index_dir: Path | None, host: str, port: int) -> None:
+    """Serve the search page and JSON API; a missing or empty index gets the bundled seeds first."""
+    from waitress import serve  # imported here: only this command needs the web stack
+
+    from web import create_app
+
+    index_dir = resolve_index(index_dir)
+    try:
+        try:
+            app = create_app(index_dir)
+        except IndexMissing:
+            click.echo(f"No index at {index_dir}: indexing the bundled seeds first.", err=True)
+            summary = reindex([bundled_seeds()], index_dir, progress=sys.stderr.isatty())
+            click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
+            app = create_app(index_dir)
+    except IndexLocked as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"dari: serving {index_dir} on http://{host}:{port}/", err=True)
+    serve(app, host=host, port=port)
+
+
 def _as_json(results: SearchResults) -> dict:
     hits = [
         {key: value for key, value in dataclasses.asdict(hit).items() if key != "path"}

@@ -9,9 +9,11 @@ work), and each word is analysed like documents are, a compound becoming "its mo
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import query as wq
@@ -21,11 +23,13 @@ from whoosh.highlight import (
     FIRST,
     BasicFragmentScorer,
     Formatter,
+    Fragment,
     PinpointFragmenter,
     top_fragments,
 )
 from whoosh.qparser import MultifieldPlugin, OrGroup, QueryParser
 from whoosh.scoring import BM25F
+from whoosh.support.levenshtein import distance
 
 from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, warm_up
 from indexer.index import open_index
@@ -36,6 +40,9 @@ LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 2.0
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
+# An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
+LATIN_WORD = re.compile(r"(?<![\w':])[A-Za-z][A-Za-z']*(?![\w':])")
+OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 
 
 class QueryError(ValueError):
@@ -143,26 +150,35 @@ class Snippets:
         self.formatter = MarkFormatter()
 
     def __call__(self, searcher, hit, typed_words: set[str]) -> str:
-        matched = {
-            searcher.schema["body"].from_bytes(text)
-            for fieldname, text in hit.matched_terms()
-            if fieldname == "body"
-        }
-        hidden = {piece for word in matched for piece in compound_pieces(word)} - typed_words
-        tokens = []
-        for word in matched - hidden:
-            postings = searcher.postings("body", word)
-            postings.skip_to(hit.docnum)
-            if postings.is_active() and postings.id() == hit.docnum:
-                tokens.extend(
-                    Token(text=word, startchar=start, endchar=end)
-                    for _, start, end in postings.value_as("characters")
-                )
         body = hit["body"]
-        tokens.sort(key=lambda token: token.startchar)
-        fragments = self.fragmenter.fragment_matches(body, tokens)
+        fragments = self.fragmenter.fragment_matches(body, match_tokens(searcher, hit, typed_words))
         best = top_fragments(fragments, 3, self.scorer, FIRST)
         return self.formatter.format(best) if best else _leading_text(body)
+
+    def whole(self, text: str, tokens: list[Token]) -> str:
+        """All of ``text``, escaped, with every match marked (the document page)."""
+        return self.formatter.format_fragment(Fragment(text, tokens, 0, len(text)))
+
+
+def match_tokens(searcher, hit, typed_words: set[str]) -> list[Token]:
+    """The body's matched words, in text order, as tokens carrying their stored offsets."""
+    matched = {
+        searcher.schema["body"].from_bytes(text)
+        for fieldname, text in hit.matched_terms()
+        if fieldname == "body"
+    }
+    hidden = {piece for word in matched for piece in compound_pieces(word)} - typed_words
+    tokens = []
+    for word in matched - hidden:
+        postings = searcher.postings("body", word)
+        postings.skip_to(hit.docnum)
+        if postings.is_active() and postings.id() == hit.docnum:
+            tokens.extend(
+                Token(text=word, startchar=start, endchar=end)
+                for _, start, end in postings.value_as("characters")
+            )
+    tokens.sort(key=lambda token: token.startchar)
+    return tokens
 
 
 def _leading_text(text: str) -> str:
@@ -181,6 +197,7 @@ class SearchEngine:
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        self._analyzer = self._index.schema["body"].analyzer
         self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
         self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
@@ -202,10 +219,36 @@ class SearchEngine:
             self._refresh()
             return self._searcher.doc_count()
 
+    def last_commit(self) -> datetime:
+        """When the index's newest commit was written (what /api/health reports)."""
+        return datetime.fromtimestamp(self._index.last_modified(), tz=UTC)
+
     def get_document(self, doc_id: str) -> dict | None:
         with self._lock:
             self._refresh()
             return self._searcher.document(id=doc_id)
+
+    def mark_document(self, doc_id: str, query: str) -> str | None:
+        """The document's whole body, escaped, with every match of ``query`` marked (None: no such id).
+
+        An empty query marks nothing; the matches are the ones a search would highlight.
+        """
+        if query.strip():
+            _validate(query, None, 1, 1)
+            parsed = exclude_negations(self._parser.parse(query))
+            typed_words = {token.text for token in self._analyzer(query, mode="query")}
+        with self._lock:
+            self._refresh()
+            docnum = self._searcher.document_number(id=doc_id)
+            if docnum is None:
+                return None
+            body = self._searcher.stored_fields(docnum)["body"]
+            tokens: list[Token] = []
+            if query.strip():
+                found = self._searcher.search(parsed, filter={docnum}, limit=1, terms=True)
+                if found:
+                    tokens = match_tokens(self._searcher, found[0], typed_words)
+            return self._snippets.whole(body, tokens)
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
@@ -214,8 +257,7 @@ class SearchEngine:
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
         parsed = exclude_negations(self._parser.parse(query))
-        analyzer = self._index.schema["body"].analyzer
-        typed_words = {token.text for token in analyzer(query, mode="query")}
+        typed_words = {token.text for token in self._analyzer(query, mode="query")}
         with self._lock:
             self._refresh()
             page_results = self._searcher.search_page(
@@ -225,8 +267,65 @@ class SearchEngine:
             # Whoosh clamps a page past the end to the last page; a search engine answers "none".
             past_end = page_results.pagenum != page
             hits = [] if past_end else [self._hit(hit, typed_words) for hit in page_results]
+            suggestion = self._suggest(query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page)
+        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
+
+    def _suggest(self, query: str) -> str | None:
+        """Did-you-mean: the query with each English word found in no document replaced by the
+        nearest word that is (None when every word is known)."""
+        changed = False
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(0)
+            better = None if word in OPERATORS else self._nearest_word(word)
+            changed = changed or better is not None
+            return better or word
+
+        suggestion = LATIN_WORD.sub(fix, query)
+        return suggestion if changed else None
+
+    def _nearest_word(self, word: str) -> str | None:
+        """The indexed word closest to an unknown ``word``, spelt as the documents spell it.
+
+        Candidates are indexed stems near the typed word or near its stem (a misspelling can stem
+        oddly: ``artifical`` → ``artif``); the winner is the spelling closest to what was typed.
+        """
+        terms = [token.text for token in self._analyzer(word, mode="query")]
+        reader = self._searcher.reader()
+        if len(word) < 3 or len(terms) != 1 or any(
+            reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title")
+        ):
+            return None
+        typed = word.lower()
+        maxdist = 1 if len(typed) <= 4 else 2
+        candidates = {
+            candidate
+            for text in {terms[0], typed}
+            for candidate in reader.terms_within("body", text, maxdist, prefix=1)
+        }
+        ranked = sorted(
+            candidates,
+            key=lambda c: (min(distance(c, terms[0]), distance(c, typed)), -reader.doc_frequency("body", c)),
+        )
+        spellings = {spelling for candidate in ranked[:8] for spelling in self._spellings(candidate)}
+        if not spellings:
+            return None
+        best = min(spellings, key=lambda spelling: (distance(spelling, typed), spelling))
+        return best.capitalize() if word[:1].isupper() else best
+
+    def _spellings(self, term: str, docs: int = 2) -> set[str]:
+        """How the first few documents holding ``term`` (a stem) write it, lowercased."""
+        postings = self._searcher.postings("body", term)
+        spellings: set[str] = set()
+        for _ in range(docs):
+            if not postings.is_active():
+                break
+            body = self._searcher.stored_fields(postings.id())["body"]
+            spellings.update(body[start:end].lower() for _, start, end in postings.value_as("characters"))
+            postings.next()
+        return spellings
 
     def _hit(self, hit, typed_words: set[str]) -> Hit:
         return Hit(

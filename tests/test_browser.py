@@ -1,0 +1,143 @@
+"""The search page in a real Chromium (Debian's, driven by Playwright) against `dari serve`.
+
+Skipped with a reason where no Chromium is installed, except under CI=true where it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + "; CI must run the browser tests")
+        pytest.skip(reason)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh tab with JavaScript off (the page needs none) that fails on any console error."""
+    context = browser.new_context(
+        base_url=live_server, viewport=DESKTOP, locale="ko-KR", java_script_enabled=False
+    )
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
+    yield tab
+    context.close()
+    assert errors == []  # e.g. a CSP violation by our own markup, or a script that ran
+
+
+def search_from_home(page: Page, query: str) -> None:
+    page.goto("/")
+    box = page.get_by_role("searchbox")
+    expect(box).to_be_focused()
+    box.fill(query)
+    box.press("Enter")
+    page.wait_for_url("**/search?**")
+
+
+def test_korean_query_shows_marked_passages(page: Page):
+    search_from_home(page, "노동 협력")
+    expect(page.get_by_role("searchbox")).to_have_value("노동 협력")
+    expect(page.locator(".summary")).to_contain_text("결과 1건")
+    marks = page.locator(".hit .snippet mark")
+    expect(marks.first).to_be_visible()
+    assert set(marks.all_inner_texts()) == {"노동", "협력"}
+    page.screenshot(path=ARTIFACTS / "results-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=ARTIFACTS / "results-phone.png", full_page=True)
+    # Phone width: nothing wider than the screen (no sideways scrolling).
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_mixed_query_marks_both_languages(page: Page):
+    search_from_home(page, "ILO 협력")
+    expect(page.locator(".hit")).to_have_count(5)
+    expect(page.locator(".hit").first.locator("mark").first).to_be_visible()
+    assert {"ILO", "협력"} <= set(page.locator(".hit mark").all_inner_texts())
+    page.screenshot(path=ARTIFACTS / "results-mixed-desktop.png", full_page=True)
+
+
+def test_language_filter(page: Page):
+    search_from_home(page, "ILO")
+    expect(page.locator(".hit")).to_have_count(5)
+    page.get_by_role("link", name="English", exact=True).click()
+    expect(page.get_by_role("link", name="English", exact=True)).to_have_attribute("aria-current", "page")
+    expect(page.locator(".hit")).to_have_count(4)
+    expect(page.locator(".hit .badge")).to_have_text(["English"] * 4)
+    page.get_by_role("link", name="한국어", exact=True).click()
+    expect(page.locator(".hit")).to_have_count(1)
+    # A new search from this page keeps the filter.
+    page.get_by_role("searchbox").fill("AI")
+    page.get_by_role("searchbox").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=AI&lang=ko$"))
+
+
+def test_page_forward_and_back(page: Page):
+    page.goto("/search?q=ILO&per_page=2")
+    first_page = page.locator(".hit h2").all_inner_texts()
+    page.get_by_role("link", name="다음 Next →").click()
+    expect(page.locator(".pager [aria-current=page]")).to_have_text("2")
+    second_page = page.locator(".hit h2").all_inner_texts()
+    assert len(second_page) == 2 and not set(first_page) & set(second_page)
+    page.get_by_role("link", name="← 이전 Prev").click()
+    expect(page.locator(".pager [aria-current=page]")).to_have_text("1")
+
+
+def test_open_a_document_and_go_back(page: Page):
+    search_from_home(page, "노동")
+    page.locator(".hit h2 a").first.click()
+    expect(page.locator("article h1")).to_contain_text("국제노동기구")
+    assert page.locator(".doctext mark").count() >= 10
+    page.get_by_role("link", name="← 검색 결과 · Back to results").click()
+    expect(page.get_by_role("searchbox")).to_have_value("노동")
+    expect(page.locator(".hit")).to_have_count(1)
+
+
+def test_xss_query_is_shown_as_text(browser: Browser, live_server: str):
+    """With JavaScript on, an injected script or handler would open a dialog or change the title."""
+    context = browser.new_context(base_url=live_server)
+    tab = context.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    payload = '"><script>alert(1)</script><img src=x onerror="alert(2)">'
+    tab.goto("/")
+    tab.get_by_role("searchbox").fill(payload)
+    tab.get_by_role("searchbox").press("Enter")
+    expect(tab).to_have_title(f"{payload} – dari · 다리")
+    expect(tab.get_by_role("searchbox")).to_have_value(payload)
+    assert tab.locator("main img, main script").count() == 0
+    assert dialogs == []
+    context.close()

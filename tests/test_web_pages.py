@@ -1,0 +1,129 @@
+"""Server-rendered pages through Flask's test client: markup, escaping, links, headers."""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+
+import pytest
+from conftest import KOREAN_SEED, ODD_ID
+from markupsafe import escape
+
+
+def page(client, path: str, status: int = 200, **params) -> str:
+    resp = client.get(path, query_string=params)
+    assert resp.status_code == status
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def hrefs(body: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="([^"]*)"', body)]
+
+
+def test_home_has_an_autofocused_search_box_and_no_script(client):
+    resp = client.get("/")
+    body = resp.get_data(as_text=True)
+    assert re.search(r'<input type="search" name="q" value=""[^>]*autofocus', body)
+    assert "<script" not in body
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_korean_results_keep_the_query_and_mark_matches(client):
+    body = page(client, "/search", q="국제노동기구")
+    assert 'value="국제노동기구"' in body
+    assert "결과 <strong>1</strong>건" in body and "1 result ·" in body
+    assert re.search(r'class="snippet" lang="ko">[^<]*(<mark>[^<]+</mark>[^<]*)+', body)
+    doc_link = "/doc/" + KOREAN_SEED + "?q=" + urllib.parse.quote("국제노동기구")
+    assert doc_link in hrefs(body)
+
+
+def test_language_tabs_keep_the_query(client):
+    body = page(client, "/search", q="ILO", lang="en")
+    assert '<a href="/search?q=ILO&amp;lang=ko">한국어</a>' in body
+    assert '<a href="/search?q=ILO&amp;lang=en" aria-current="page">English</a>' in body
+    assert '<input type="hidden" name="lang" value="en">' in body
+    assert body.count('class="hit"') == 4
+    assert "lang-ko" not in body and "lang-mixed" not in body
+
+
+def test_pagination_links(client):
+    first = page(client, "/search", q="ILO", per_page=2)
+    assert 'rel="next" href="/search?q=ILO&amp;page=2&amp;per_page=2"' in first
+    assert 'rel="prev"' not in first
+    assert '<span aria-current="page">1</span>' in first
+    last = page(client, "/search", q="ILO", per_page=2, page=3)
+    assert 'rel="prev" href="/search?q=ILO&amp;page=2&amp;per_page=2"' in last
+    assert 'rel="next"' not in last
+    assert '<ol class="hits" start="5">' in last
+
+
+def test_no_results_state_with_suggestion(client):
+    body = page(client, "/search", q="labr polcy")
+    assert "결과가 없습니다" in body and "No results for “labr polcy”" in body
+    assert "Did you mean" in body
+    assert "/search?q=labor+policy" in hrefs(body)
+
+
+def test_bad_arguments_render_an_error_page(client):
+    body = page(client, "/search", 400, q="ILO", page="0")
+    assert 'role="alert"' in body and "page must be between 1 and" in body
+    body = page(client, "/search", 400, q="x" * 1001)
+    assert "longer than 1000" in body
+
+
+@pytest.mark.parametrize("query", ['"AND (', "title:", "((("])
+def test_broken_syntax_page_is_not_a_server_error(client, query):
+    assert client.get("/search", query_string={"q": query}).status_code in (200, 400)
+
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def test_query_is_escaped_everywhere(client):
+    body = page(client, "/search", q=XSS)
+    assert "<script>" not in body and "<img src=x" not in body
+    shown = str(escape(XSS))  # as text
+    assert f"<title>{shown} – " in body and f'value="{shown}"' in body
+    nothing = page(client, "/search", q=XSS + " zzqx", lang="ko")
+    assert f"“{escape(XSS + ' zzqx')}”에 대한 결과가 없습니다" in nothing
+
+
+def test_document_text_is_escaped_in_snippets_and_document_page(odd_client):
+    results = page(odd_client, "/search", q="alert meeting")
+    assert "<script>" not in results and "<img src=x" not in results
+    assert "&lt;script&gt;" in results
+    doc = page(odd_client, "/doc/" + urllib.parse.quote(ODD_ID), q="alert")
+    assert "<script>" not in doc and "<img src" not in doc
+    assert "<mark>alert</mark>" in doc
+
+
+def test_document_page_marks_every_match_and_keeps_the_text(client, web_app):
+    body = page(client, "/doc/" + KOREAN_SEED, q="노동")
+    marked = re.search(r'<div class="doctext">(.*?)</div>', body, re.S).group(1)
+    full_text = web_app.extensions["dari.engine"].get_document(KOREAN_SEED)["body"]
+    assert html.unescape(marked.replace("<mark>", "").replace("</mark>", "")) == full_text
+    assert marked.count("<mark>") >= full_text.count("노동부") + full_text.count("노동기구")
+    assert "/search?q=%EB%85%B8%EB%8F%99" in hrefs(body)  # back to the results
+
+
+def test_document_page_without_query_has_no_marks(client):
+    body = page(client, "/doc/" + KOREAN_SEED)
+    assert "<mark>" not in body and "사람중심" in body
+
+
+def test_unknown_document_is_a_404_page(client):
+    body = page(client, "/doc/missing/../../etc/passwd", 404)
+    assert "No such document" in body
+
+
+def test_unknown_page_is_a_404_page(client):
+    assert "404" in page(client, "/nope", 404)
+
+
+def test_stylesheet_has_a_hangul_font_stack(client):
+    css = client.get("/static/style.css").get_data(as_text=True)
+    assert '"Noto Sans KR"' in css and '"Apple SD Gothic Neo"' in css and '"Malgun Gothic"' in css

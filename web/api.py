@@ -1,0 +1,88 @@
+"""JSON API: /api/search, /api/docs/<id>, /api/health, /api/openapi.json.
+
+Every error is `{"error": {"code", "message"}}` with a 4xx/5xx status, never an HTML page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from indexer.search import QueryError
+from web.core import ParamError, doc_url, engine, parse_search_args, run_search
+from web.openapi import openapi_spec
+
+bp = Blueprint("api", __name__)
+
+
+def error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@bp.errorhandler(ParamError)
+def _param_error(exc: ParamError):
+    return error(400, exc.code, exc.message)
+
+
+@bp.errorhandler(QueryError)
+def _query_error(exc: QueryError):
+    return error(400, "bad_query", str(exc))
+
+
+@bp.get("/search")
+def search():
+    sargs = parse_search_args(request.args)
+    results = run_search(sargs)
+    return jsonify(
+        query=results.query,
+        total=results.total,
+        page=results.page,
+        per_page=results.per_page,
+        took_ms=results.took_ms,
+        hits=[
+            {
+                "id": hit.id,
+                "title": hit.title,
+                "lang": hit.lang,
+                "score": hit.score,
+                "snippet": hit.snippet,
+                "url": doc_url(hit.id, sargs.q),
+            }
+            for hit in results.hits
+        ],
+        suggestion=results.suggestion,
+    )
+
+
+@bp.get("/docs/<path:doc_id>")
+def document(doc_id: str):
+    doc = engine().get_document(doc_id)
+    if doc is None:
+        return error(404, "not_found", f"no document with id {doc_id!r}")
+    return jsonify(
+        id=doc["id"],
+        title=doc["title"],
+        lang=doc["lang"],
+        path=doc["path"],
+        size=doc["size"],
+        modified=datetime.fromtimestamp(doc["mtime"], tz=UTC).isoformat(),
+        hash=doc["hash"],
+        text=doc["body"],
+    )
+
+
+@bp.get("/health")
+def health():
+    eng = engine()
+    return jsonify(
+        status="ok",
+        documents=eng.doc_count(),
+        index=str(current_app.extensions["dari.index_dir"]),
+        last_commit=eng.last_commit().isoformat(),
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_spec())

@@ -1,0 +1,82 @@
+"""Server-rendered pages: search (`/`, `/search`) and one document (`/doc/<id>`).
+
+They work without JavaScript. Jinja escapes everything; the only markup let through
+(`|safe`) is the engine's snippet and marked text, which it escapes itself around `<mark>`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, render_template, request, url_for
+
+from indexer.search import QueryError
+from web.core import DEFAULT_PER_PAGE, ParamError, SearchArgs, engine, parse_search_args, run_search
+
+bp = Blueprint("pages", __name__)
+
+LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixed": "한·영 Mixed"}
+
+
+def search_url(sargs: SearchArgs, **changes: object) -> str:
+    """Link to the same search with some arguments changed; defaults are left out of the URL."""
+    args = {"q": sargs.q, "lang": sargs.lang, "page": sargs.page, "per_page": sargs.per_page}
+    args.update(changes)
+    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    kept = {k: v for k, v in args.items() if defaults.get(k) != v}
+    return url_for("pages.search", **kept)
+
+
+def page_window(current: int, last: int, radius: int = 2) -> range:
+    return range(max(1, current - radius), min(last, current + radius) + 1)
+
+
+@bp.app_template_filter("lang_label")
+def lang_label(code: str) -> str:
+    return LANG_LABELS.get(code, code.upper())
+
+
+@bp.app_template_filter("html_lang")
+def html_lang(code: str) -> str:
+    """A valid `lang` attribute: "mixed" text is Korean with English words in it."""
+    return "ko" if code == "mixed" else code
+
+
+@bp.get("/", endpoint="home")
+@bp.get("/search")
+def search():
+    try:
+        sargs = parse_search_args(request.args, require_query=False)
+    except ParamError as exc:
+        return render_template("search.html", q=request.args.get("q", ""), error=exc.message), 400
+    if not sargs.q:
+        return render_template("search.html", q="", sargs=sargs)
+    try:
+        results = run_search(sargs)
+    except QueryError as exc:
+        return render_template("search.html", q=sargs.q, sargs=sargs, error=str(exc)), 400
+    last_page = max(1, math.ceil(results.total / sargs.per_page))
+    return render_template(
+        "search.html",
+        q=sargs.q,
+        sargs=sargs,
+        results=results,
+        last_page=last_page,
+        pages=page_window(sargs.page, last_page),
+        search_url=search_url,
+    )
+
+
+@bp.get("/doc/<path:doc_id>")
+def document(doc_id: str):
+    q = request.args.get("q", "").strip()
+    eng = engine()
+    try:
+        marked = eng.mark_document(doc_id, q)
+    except QueryError:  # e.g. an over-long q in a hand-made link: show the text unmarked
+        marked = eng.mark_document(doc_id, "")
+    doc = None if marked is None else eng.get_document(doc_id)
+    if doc is None:
+        message = "문서를 찾을 수 없습니다 · No such document"
+        return render_template("error.html", status=404, message=message), 404
+    return render_template("document.html", q=q, doc=doc, marked=marked)

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from math import log
 from pathlib import Path
 
 from whoosh import query as wq
@@ -37,12 +38,30 @@ from indexer.index import open_index
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
-TITLE_BOOST = 2.0
+# Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
+K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
+TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line
+GRAMS_BOOST = 1.0
+PROXIMITY_WEIGHT = 0.3
+RERANK_DEPTH = 100  # the best hits that the proximity bonus reorders
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
 # An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
 LATIN_WORD = re.compile(r"(?<![\w':])[A-Za-z][A-Za-z']*(?![\w':])")
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+
+
+class LuceneBM25F(BM25F):
+    """BM25F with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
+
+    Whoosh's log(N / (df + 1)) + 1 keeps every word worth at least 1, so the common words of a
+    question outvote its one rare word.
+    """
+
+    def idf(self, searcher, fieldname: str, text) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        return log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
 
 
 class QueryError(ValueError):
@@ -84,9 +103,12 @@ class BilingualParser(QueryParser):
         # The same word cut into 2-syllable pieces: long Hangul words give way to their pieces.
         pieces = [t.text for t in tokens if t.piece or not HANGUL_SYLLABLES.match(t.text) or len(t.text) < 3]
         whole = _all_of(fieldname, words, termclass, boost)
-        if pieces == words:
+        if not pieces or pieces == words:
             return whole
-        return wq.Or([whole, _all_of(fieldname, pieces, termclass, boost)])
+        # The better of the two cuts counts, not their sum (which made long words outweigh the
+        # rest of a question); pieces are scaled to the word count for the same reason.
+        scale = len(set(words)) / len(set(pieces))
+        return wq.DisjunctionMax([whole, _all_of(fieldname, pieces, termclass, boost * scale)])
 
 
 def exclude_negations(query: wq.Query) -> wq.Query:
@@ -181,6 +203,55 @@ def match_tokens(searcher, hit, typed_words: set[str]) -> list[Token]:
     return tokens
 
 
+def proximity_bonuses(searcher, hits) -> list[float]:
+    """Per hit, the sum over pairs of its matched body terms of min(idf) / distance².
+
+    Questions name a few things that the answer passage mentions close together; plain BM25 does
+    not see word distance. Terms at the same position (a compound and its pieces) are one word
+    and earn nothing. Positions are read from the postings, one reader per term.
+    """
+    docnums_by_term: dict[bytes, list[int]] = {}
+    for hit in hits:
+        for fieldname, text in hit.matched_terms():
+            if fieldname == "body":
+                docnums_by_term.setdefault(text, []).append(hit.docnum)
+    positions: dict[int, list[tuple[float, list[int]]]] = {}
+    body = searcher.schema["body"]
+    for text, docnums in docnums_by_term.items():
+        word = body.from_bytes(text)
+        idf = searcher.idf("body", word)
+        postings = searcher.postings("body", word)
+        for docnum in sorted(docnums):
+            postings.skip_to(docnum)
+            if postings.is_active() and postings.id() == docnum:
+                positions.setdefault(docnum, []).append((idf, postings.value_as("positions")))
+    bonuses = []
+    for hit in hits:
+        terms = positions.get(hit.docnum, [])
+        bonus = 0.0
+        for i, (idf_a, at_a) in enumerate(terms):
+            for idf_b, at_b in terms[i + 1 :]:
+                gap = _min_gap(at_a, at_b)
+                if gap:
+                    bonus += min(idf_a, idf_b) / gap**2
+        bonuses.append(bonus)
+    return bonuses
+
+
+def _min_gap(a: list[int], b: list[int]) -> int:
+    """The smallest non-zero distance between two sorted position lists (0 when none)."""
+    best, i, j = 0, 0, 0
+    while i < len(a) and j < len(b):
+        gap = abs(a[i] - b[j])
+        if gap and (not best or gap < best):
+            best = gap
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return best
+
+
 def _leading_text(text: str) -> str:
     """The start of a document, escaped, for hits whose body holds no match (title-only hits)."""
     snippet = text[:SNIPPET_CHARS]
@@ -193,10 +264,11 @@ class SearchEngine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
-        self._weighting = BM25F(B=0.75, K1=1.2)
+        self._weighting = LuceneBM25F(B=B, K1=K1)
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
@@ -256,20 +328,50 @@ class SearchEngine:
         """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed = exclude_negations(self._parser.parse(query))
+        parsed = self._ranking_query(query)
         typed_words = {token.text for token in self._analyzer(query, mode="query")}
         with self._lock:
             self._refresh()
-            page_results = self._searcher.search_page(
-                parsed, page, pagelen=per_page, filter=_lang_filter(lang), terms=True
-            )
-            total = len(page_results)
-            # Whoosh clamps a page past the end to the last page; a search engine answers "none".
-            past_end = page_results.pagenum != page
-            hits = [] if past_end else [self._hit(hit, typed_words) for hit in page_results]
+            total, ranked = self._ranked(parsed, lang, page * per_page)
+            # A page past the end is empty (Whoosh's search_page would repeat the last page).
+            page_hits = ranked[(page - 1) * per_page :]
+            hits = [self._hit(hit, typed_words, score) for hit, score in page_hits]
             suggestion = self._suggest(query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
+
+    def _ranked(self, parsed: wq.Query, lang: str | None, count: int) -> tuple[int, list]:
+        """The total and the best ``count`` (hit, score): BM25F, then the top RERANK_DEPTH
+        reordered with the proximity bonus (deeper hits keep their BM25F order)."""
+        results = self._searcher.search(
+            parsed, limit=max(count, RERANK_DEPTH), filter=_lang_filter(lang), terms=True
+        )
+        hits = list(results)
+        top = hits[:RERANK_DEPTH]
+        bonuses = proximity_bonuses(self._searcher, top)
+        rescored = sorted(
+            (
+                (hit, hit.score + PROXIMITY_WEIGHT * bonus)
+                for hit, bonus in zip(top, bonuses, strict=True)
+            ),
+            key=lambda pair: -pair[1],
+        )
+        rescored += [(hit, hit.score) for hit in hits[RERANK_DEPTH:]]
+        return len(results), rescored[:count]
+
+    def _ranking_query(self, query: str) -> wq.Query:
+        """The parsed query, plus a bonus for the query's Hangul bigrams found in a document.
+
+        The bonus only reorders documents the query matched (AndMaybe), so a compound still
+        needs all its morphemes to match; it rewards documents that share the query's syllables
+        however Kiwi cut them.
+        """
+        parsed = exclude_negations(self._parser.parse(query))
+        grams = sorted({token.text for token in self._grams(query)}) if self._grams else []
+        if not grams or parsed is wq.NullQuery:
+            return parsed
+        bonus = wq.Or([wq.Term("grams", gram, boost=GRAMS_BOOST) for gram in grams])
+        return wq.AndMaybe(parsed, bonus)
 
     def _suggest(self, query: str) -> str | None:
         """Did-you-mean: the query with each English word found in no document replaced by the
@@ -327,12 +429,12 @@ class SearchEngine:
             postings.next()
         return spellings
 
-    def _hit(self, hit, typed_words: set[str]) -> Hit:
+    def _hit(self, hit, typed_words: set[str], score: float) -> Hit:
         return Hit(
             id=hit["id"],
             title=hit["title"],
             lang=hit["lang"],
-            score=round(hit.score, 4),
+            score=round(score, 4),
             snippet=self._snippets(self._searcher, hit, typed_words),
             path=hit["path"],
         )

@@ -35,6 +35,8 @@ HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 # Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95).
 WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W_]+)*")
 LINE = re.compile(r"[^\n]+")
+# Lone surrogates (from a JSON "\ud800" or an undecodable command-line argument) make Kiwi fail.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_CHUNK = 2000  # Kiwi's cost and memory grow with input length; long lines are cut at a space
 
 # Kiwi tags kept as index terms (Sejong tag set as used by Kiwi).
@@ -121,7 +123,9 @@ class BilingualTokenizer(Tokenizer):
         for offset, chunk in _chunks(value):
             (korean if has_hangul(chunk) else other).append((offset, chunk))
         # One batched Kiwi call per text: Kiwi spreads a list over its worker threads.
-        analysed = get_kiwi().tokenize([chunk for _, chunk in korean]) if korean else []
+        # U+FFFD for a surrogate keeps every offset where it was.
+        chunks = [SURROGATE.sub("\ufffd", chunk) for _, chunk in korean]
+        analysed = get_kiwi().tokenize(chunks) if chunks else []
         raw: list[tuple[int, int, str, str]] = []  # (start, end, text, tag)
         for (offset, _), morphemes in zip(korean, analysed, strict=True):
             for m in morphemes:

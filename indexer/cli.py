@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 
 from indexer.evaluate import EvalReport, evaluate, load_eval_set
-from indexer.index import IndexLocked, IndexMissing, bundled_seeds, default_index_dir, reindex
+from indexer.index import (
+    IndexLocked,
+    IndexMissing,
+    ReindexSummary,
+    SkippedFiles,
+    bundled_seeds,
+    default_index_dir,
+    reindex,
+)
 from indexer.search import QueryError, SearchEngine, SearchResults
 
 index_option = click.option(
@@ -35,25 +43,44 @@ def main() -> None:
 
 
 @main.command(name="reindex")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from PATHS instead of updating.")
-def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool) -> None:
-    """Index the folders or files PATHS (default: the bundled seeds/)."""
+@click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file has to be skipped.")
+def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool, strict: bool) -> None:
+    """Index the folders or files PATHS (default: the bundled seeds/).
+
+    Files that cannot be indexed are listed with the reason and skipped; the run still succeeds
+    with the others, unless --strict.
+    """
     index_dir = resolve_index(index_dir)
     try:
         summary = reindex(
-            list(paths) or [bundled_seeds()], index_dir, full=full, progress=sys.stderr.isatty()
+            list(paths) or [bundled_seeds()],
+            index_dir,
+            full=full,
+            progress=sys.stderr.isatty(),
+            strict=strict,
         )
     except IndexLocked as error:
         raise click.ClickException(str(error)) from None
-    for skipped in summary.skipped:
-        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    except OSError as error:  # disk full, a file size limit, an index folder that cannot be made
+        reason = error.strerror or error
+        raise click.ClickException(f"Cannot write the index at {index_dir}: {reason}") from None
+    except SkippedFiles as error:
+        _echo_skipped(error.summary)
+        raise click.ClickException(str(error)) from None
+    _echo_skipped(summary)
     click.echo(
         f"{summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
         f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
         f"in {summary.seconds:.2f} s → {index_dir}"
     )
+
+
+def _echo_skipped(summary: ReindexSummary) -> None:
+    for skipped in summary.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
 
 
 @main.command(name="search")
@@ -96,7 +123,9 @@ def serve_command(index_dir: Path | None, host: str, port: int) -> None:
     except IndexLocked as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"dari: serving {index_dir} on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port)
+    # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431) before
+    # waitress buffers them (by default up to 1 GB of body, spooled to disk).
+    serve(app, host=host, port=port, max_request_body_size=64 * 1024, max_request_header_size=64 * 1024)
 
 
 def _as_json(results: SearchResults) -> dict:

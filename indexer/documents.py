@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat as stat_module
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,14 +21,17 @@ from pathlib import Path
 import charset_normalizer
 from langdetect import DetectorFactory, LangDetectException, detect
 
-from indexer.analysis import HANGUL
+from indexer.analysis import HANGUL, SURROGATE
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 TITLE_LENGTH = 80
+# A bigger file is skipped: one 50 MB log is no useful search result, and Kiwi reads ~60 KB/s of Korean.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 LATIN = re.compile(r"[A-Za-z]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Common English function words: a text with enough of them is English without asking langdetect,
 # which is slow and unreliable on short text ("labor policy" → es).
 ENGLISH_MARKERS = re.compile(r"\b(?:the|and|of|to|in|is|for|with|that|on)\b", re.IGNORECASE)
@@ -46,6 +50,7 @@ class Document:
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
+        self.id, self.path = valid_unicode(self.id), valid_unicode(self.path)
         self.title, self.text = _tidy(self.title), _tidy(self.text)
         content = f"{self.title}\x00{self.text}".encode()
         self.hash = hashlib.blake2b(content, digest_size=16).hexdigest()
@@ -61,6 +66,9 @@ class Skipped:
     path: str
     reason: str
 
+    def __post_init__(self) -> None:
+        self.path = valid_unicode(self.path)
+
 
 @dataclass
 class Unchanged:
@@ -73,6 +81,19 @@ class NotText(ValueError):
     """The bytes are not text in any encoding we accept."""
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates, which can be neither stored nor printed, written out: a file
+    name's undecodable bytes (Python's surrogateescape) as ``\\xff``, a JSON ``\\ud800`` as is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    return text
+
+
 def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 (BOM or not), UTF-16, CP949/EUC-KR, or what charset-normalizer finds.
 
@@ -81,16 +102,16 @@ def decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+        return data.decode("utf-16", errors="replace")
+    # Before UTF-8: ASCII text in UTF-16 is valid UTF-8 too, with a NUL after every letter.
     utf16 = _utf16_without_bom(data)
     if utf16 is not None:
         return utf16
     if b"\x00" in data:
         raise NotText("binary file (contains NUL bytes)")
+    utf8 = _mostly_utf8(data)
+    if utf8 is not None:
+        return utf8
     try:
         return data.decode("cp949")  # a superset of EUC-KR: the usual legacy Korean encoding
     except UnicodeDecodeError:
@@ -99,6 +120,27 @@ def decode(data: bytes) -> str:
     if best is None:
         raise NotText("not text in any known encoding")
     return str(best)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8, also when cut off mid-character (a truncated download) or with a few corrupt bytes.
+
+    Tried before CP949, which would otherwise decode such a file as mojibake.  A CP949 (or Latin-1)
+    file fails on nearly every non-ASCII byte, so a few bad bytes among many good multibyte
+    characters mean UTF-8.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.end == len(data) and error.reason == "unexpected end of data":
+            try:
+                return data[: error.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(NON_ASCII.findall(text)) - bad
+    return text if good >= 4 * bad else None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -186,8 +228,10 @@ class _HTMLText(HTMLParser):
 
 
 def _tidy(text: str) -> str:
-    """NFC (macOS names and some exports are NFD), one newline style, no runs of blank lines."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """NFC (macOS names and some exports are NFD), one newline style, no runs of blank lines, and
+    U+FFFD for lone surrogates (JSON ``\\ud800`` escapes), which cannot be stored."""
+    text = SURROGATE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
 
 
@@ -221,6 +265,15 @@ def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
         return
     try:
         stat = path.stat()
+        if not stat_module.S_ISREG(stat.st_mode):
+            yield Skipped(str(path), "not a regular file")  # a FIFO would block the read forever
+            return
+        if stat.st_size > MAX_FILE_BYTES and suffix not in JSONL_SUFFIXES:
+            yield Skipped(
+                str(path),
+                f"too large ({_megabytes(stat.st_size)}; the limit is {_megabytes(MAX_FILE_BYTES)})",
+            )
+            return
         data = path.read_bytes()
     except OSError as error:
         yield Skipped(str(path), f"cannot read: {error.strerror or error}")
@@ -242,9 +295,15 @@ def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
     yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def _jsonl_documents(path: Path, raw: str, stat: os.stat_result) -> Iterator[Document | Skipped]:
     seen: set[str] = set()
-    for number, line in enumerate(raw.splitlines(), start=1):
+    # Split on newlines only: str.splitlines() also splits at U+2028 and U+0085, which JSON strings
+    # may hold unescaped.
+    for number, line in enumerate(raw.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -253,30 +312,69 @@ def _jsonl_documents(path: Path, raw: str, stat: os.stat_result) -> Iterator[Doc
         except json.JSONDecodeError as error:
             yield Skipped(where, f"invalid JSON ({error.msg})")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            yield Skipped(where, 'missing "text"')
+        except RecursionError:
+            yield Skipped(where, "invalid JSON (nested too deeply)")
+            continue
+        problem = _record_problem(record)
+        if problem:
+            yield Skipped(where, problem)
             continue
         doc_id = str(record.get("id") or f"{path.name}:{number}")
         if doc_id in seen:
             yield Skipped(where, f"duplicate id {doc_id!r}")
             continue
         seen.add(doc_id)
-        title = str(record.get("title") or "") or first_line_title(record["text"])
+        title = record.get("title") or first_line_title(record["text"])
         yield Document(doc_id, title, record["text"], str(path), stat.st_size, stat.st_mtime)
 
 
-def walk(root: Path) -> Iterator[tuple[Path, str]]:
-    """Files under ``root`` (or ``root`` itself) with their ids: the path relative to ``root``."""
-    if root.is_file():
+def _record_problem(record: object) -> str | None:
+    """Why a jsonl record cannot be a document, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    text = record.get("text")
+    if not isinstance(text, str):
+        return 'missing "text"'
+    if not text.strip():
+        return 'empty "text"'
+    if len(text) > MAX_FILE_BYTES:
+        return f'"text" too large ({len(text)} characters; the limit is {MAX_FILE_BYTES})'
+    if not isinstance(record.get("id"), str | int | None):
+        return '"id" is not a string'
+    if not isinstance(record.get("title"), str | None):
+        return '"title" is not a string'
+    return None
+
+
+def walk(root: Path) -> Iterator[tuple[Path, str] | Skipped]:
+    """Files under ``root`` (or ``root`` itself) with their ids: the path relative to ``root``.
+
+    Folder symlinks are not followed (no loops, no documents twice) but reported, like a folder
+    that cannot be listed.
+    """
+    if not root.is_dir():
         yield root, root.name
         return
-    for folder, dirs, files in os.walk(root, onerror=None, followlinks=False):
+    errors: list[OSError] = []
+    for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=False):
+        yield from _unlisted(errors)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            if os.path.islink(os.path.join(folder, name)):  # os.walk lists but never enters them
+                yield Skipped(os.path.join(folder, name), "symlink to a folder (not followed)")
         for name in sorted(files):
             if name.startswith("."):
                 continue
             path = Path(folder, name)
             yield path, path.relative_to(root).as_posix()
+    yield from _unlisted(errors)
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[Skipped]:
+    """The folders os.walk could not list so far (it reports them through ``onerror``)."""
+    for error in errors:
+        yield Skipped(str(error.filename), f"cannot list folder: {error.strerror or error}")
+    errors.clear()
 
 
 FileCheck = Callable[[Path], bool]
@@ -293,7 +391,11 @@ def read_documents(
         if not root.exists():
             yield root, Skipped(str(root), "no such file or folder")
             continue
-        for path, doc_id in walk(root):
+        for entry in walk(root):
+            if isinstance(entry, Skipped):
+                yield root, entry
+                continue
+            path, doc_id = entry
             if unchanged is not None and unchanged(path):
                 yield root, Unchanged(str(path))
                 continue

@@ -49,6 +49,14 @@ class ReindexSummary:
     seconds: float = 0.0
 
 
+class SkippedFiles(Exception):
+    """A strict reindex found files it could not index, so it changed nothing."""
+
+    def __init__(self, summary: ReindexSummary) -> None:
+        super().__init__(f"{len(summary.skipped)} skipped (--strict): the index was not changed.")
+        self.summary = summary
+
+
 def make_schema() -> Schema:
     analyzer = make_analyzer()
     return Schema(
@@ -111,13 +119,19 @@ def _is_under(path: str, roots: Iterable[str]) -> bool:
 
 
 def reindex(
-    paths: Sequence[Path], index_dir: Path, *, full: bool = False, progress: bool = False
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    full: bool = False,
+    progress: bool = False,
+    strict: bool = False,
 ) -> ReindexSummary:
     """Bring the index in line with the files under ``paths``.
 
     Unchanged documents are skipped (by file size and mtime, then by content hash), changed ones
     replaced, and documents whose file under one of ``paths`` is gone are deleted; documents from
-    other paths are left alone.  ``full`` rebuilds the index from ``paths`` alone.
+    other paths are left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict``
+    raises SkippedFiles instead of committing when any file was skipped.
     """
     started = time.perf_counter()
     roots = [Path(os.path.abspath(p)) for p in paths]
@@ -169,6 +183,8 @@ def reindex(
             elif _is_under(doc["path"], root_names):
                 writer.delete_by_term("id", doc_id)
                 summary.deleted += 1
+        if strict and summary.skipped:
+            raise SkippedFiles(summary)
         if full:
             writer.commit(mergetype=CLEAR)
         elif touched or summary.added or summary.updated or summary.deleted:

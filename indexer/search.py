@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from math import log
 from pathlib import Path
 
@@ -28,15 +29,22 @@ from whoosh.highlight import (
     PinpointFragmenter,
     top_fragments,
 )
-from whoosh.qparser import MultifieldPlugin, OrGroup, QueryParser
+from whoosh.index import EmptyIndexError
+from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F
 from whoosh.support.levenshtein import distance
 
-from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, warm_up
+from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
 from indexer.index import open_index
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
+# Caps on the work one query can cause (measured on 2,400 documents: 64 words ≈ 0.3 s, while
+# twelve uncapped prefixes took 19 s and `[a TO z]` 3.6 s).
+MAX_QUERY_WORDS = 64  # distinct analysed words
+MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
+MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
+MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 # Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
@@ -265,9 +273,15 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._weighting = LuceneBM25F(B=B, K1=K1)
+        self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
+        # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
+        self._parser.remove_plugin_class(RangePlugin)
+        searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
+        self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         self._snippets = Snippets()
@@ -280,11 +294,32 @@ class SearchEngine:
             self._refresh()
 
     def _refresh(self) -> None:
-        if not self._searcher.up_to_date():
-            # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
-            # segments back, so documents removed by a rebuild would reappear.
-            old, self._searcher = self._searcher, self._index.searcher(weighting=self._weighting)
-            old.close()
+        commit = self._newest_commit()
+        if commit is None or commit == self._commit:
+            # None: the index folder was removed or emptied.  The open searcher still reads the
+            # files it holds, so it answers from them until a reindex writes a new index there.
+            return
+        # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
+        # segments back, so documents removed by a rebuild would reappear.
+        try:
+            new = self._index.searcher(weighting=self._weighting)
+        except (EmptyIndexError, OSError):  # removed again meanwhile
+            return
+        old, self._searcher, self._commit = self._searcher, new, commit
+        old.close()
+
+    def _newest_commit(self) -> tuple[int, int, int] | None:
+        """The newest commit's generation and its table of contents' inode and time (None: no index).
+
+        Not the generation alone: an index deleted and built again starts counting from 1 again.
+        """
+        generation = self._index.latest_generation()
+        toc = self.index_dir / f"_{self._index.indexname}_{generation}.toc"
+        try:
+            stat = toc.stat()
+        except OSError:
+            return None
+        return generation, stat.st_ino, stat.st_mtime_ns
 
     def doc_count(self) -> int:
         with self._lock:
@@ -305,10 +340,10 @@ class SearchEngine:
 
         An empty query marks nothing; the matches are the ones a search would highlight.
         """
+        query = SURROGATE.sub("\ufffd", query)
         if query.strip():
             _validate(query, None, 1, 1)
-            parsed = exclude_negations(self._parser.parse(query))
-            typed_words = {token.text for token in self._analyzer(query, mode="query")}
+            parsed, typed_words = self._parse(query)
         with self._lock:
             self._refresh()
             docnum = self._searcher.document_number(id=doc_id)
@@ -317,7 +352,7 @@ class SearchEngine:
             body = self._searcher.stored_fields(docnum)["body"]
             tokens: list[Token] = []
             if query.strip():
-                found = self._searcher.search(parsed, filter={docnum}, limit=1, terms=True)
+                found = self._searcher.search(self._bounded(parsed), filter={docnum}, limit=1, terms=True)
                 if found:
                     tokens = match_tokens(self._searcher, found[0], typed_words)
             return self._snippets.whole(body, tokens)
@@ -326,13 +361,14 @@ class SearchEngine:
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed = self._ranking_query(query)
-        typed_words = {token.text for token in self._analyzer(query, mode="query")}
+        parsed, typed_words = self._parse(query)
+        ranking = self._with_grams(parsed, query)
         with self._lock:
             self._refresh()
-            total, ranked = self._ranked(parsed, lang, page * per_page)
+            total, ranked = self._ranked(self._bounded(ranking), lang, page * per_page)
             # A page past the end is empty (Whoosh's search_page would repeat the last page).
             page_hits = ranked[(page - 1) * per_page :]
             hits = [self._hit(hit, typed_words, score) for hit, score in page_hits]
@@ -359,14 +395,13 @@ class SearchEngine:
         rescored += [(hit, hit.score) for hit in hits[RERANK_DEPTH:]]
         return len(results), rescored[:count]
 
-    def _ranking_query(self, query: str) -> wq.Query:
-        """The parsed query, plus a bonus for the query's Hangul bigrams found in a document.
+    def _with_grams(self, parsed: wq.Query, query: str) -> wq.Query:
+        """``parsed`` plus a bonus for the query's Hangul bigrams found in a document.
 
         The bonus only reorders documents the query matched (AndMaybe), so a compound still
         needs all its morphemes to match; it rewards documents that share the query's syllables
         however Kiwi cut them.
         """
-        parsed = exclude_negations(self._parser.parse(query))
         grams = sorted({token.text for token in self._grams(query)}) if self._grams else []
         if not grams or parsed is wq.NullQuery:
             return parsed
@@ -396,8 +431,10 @@ class SearchEngine:
         """
         terms = [token.text for token in self._analyzer(word, mode="query")]
         reader = self._searcher.reader()
-        if len(word) < 3 or len(terms) != 1 or any(
-            reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title")
+        if (
+            len(word) < 3
+            or len(terms) != 1
+            or any(reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title"))
         ):
             return None
         typed = word.lower()
@@ -429,6 +466,23 @@ class SearchEngine:
             postings.next()
         return spellings
 
+    def _parse(self, query: str) -> tuple[wq.Query, set[str]]:
+        """The query tree and the words typed, or QueryError when the query asks for too much work."""
+        typed_words = {token.text for token in self._analyzer(query, mode="query")}
+        if len(typed_words) > MAX_QUERY_WORDS:
+            raise QueryError(
+                f"The query has {len(typed_words)} different words; the limit is {MAX_QUERY_WORDS}."
+            )
+        parsed = exclude_negations(self._parser.parse(query))
+        wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
+        if len(wildcards) > MAX_WILDCARDS:
+            raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
+        return parsed, typed_words
+
+    def _bounded(self, parsed: wq.Query) -> wq.Query:
+        """``parsed`` with each wildcard expanded, within MAX_EXPANSIONS (call holding the lock)."""
+        return parsed.accept(lambda query: _capped_expansion(query, self._searcher.reader()))
+
     def _hit(self, hit, typed_words: set[str], score: float) -> Hit:
         return Hit(
             id=hit["id"],
@@ -440,6 +494,18 @@ class SearchEngine:
         )
 
 
+def _capped_expansion(query: wq.Query, reader) -> wq.Query:
+    """A wildcard as an OR of at most MAX_EXPANSIONS indexed words (Whoosh would OR all of them)."""
+    if not isinstance(query, wq.MultiTerm):
+        return query
+    field_type = reader.schema[query.field()]
+    words = [
+        wq.Term(fieldname, field_type.from_bytes(btext), boost=query.boost)
+        for fieldname, btext in islice(query.expanded_terms(reader), MAX_EXPANSIONS)
+    ]
+    return wq.Or(words) if words else wq.NullQuery
+
+
 def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
     if not query or not query.strip():
         raise QueryError("The query is empty.")
@@ -447,8 +513,8 @@ def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
         raise QueryError(f"The query is longer than {MAX_QUERY_CHARS} characters.")
     if lang not in (None, "all", *LANGS):
         raise QueryError(f"Unknown language {lang!r}: use ko, en or all.")
-    if page < 1:
-        raise QueryError("page starts at 1.")
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
 

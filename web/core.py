@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from indexer.search import MAX_PER_PAGE, MAX_QUERY_CHARS, SearchEngine, SearchResults
+from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SearchEngine, SearchResults
 
 DEFAULT_PER_PAGE = 10
 # "all" (or nothing) means no filter; the engine's "ko" and "en" filters also match "mixed".
@@ -68,7 +68,7 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
     if lang not in LANGS:
         raise ParamError("bad_lang", f"lang must be one of {', '.join(LANGS)}")
     # The page cap keeps `page * per_page` (what Whoosh collects) bounded.
-    page = _int_arg(args, "page", 1, 1, 10_000)
+    page = _int_arg(args, "page", 1, 1, MAX_PAGE)
     per_page = _int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     return SearchArgs(q=q, lang=lang, page=page, per_page=per_page)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.core import LANGS, MAX_PER_PAGE, MAX_QUERY_CHARS
+from web.core import LANGS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 
 
 def _json_of(schema: str) -> dict[str, Any]:
@@ -37,6 +37,9 @@ def openapi_spec() -> dict[str, Any]:
                                 "type": "string",
                                 "minLength": 1,
                                 "maxLength": MAX_QUERY_CHARS,
+                                # Not only spaces (Python's, which add \x1c-\x1f and \x85 to \s):
+                                # that is an empty query.
+                                "pattern": r"[^\s\x1c-\x1f\x85]",
                             },
                         },
                         {
@@ -48,7 +51,7 @@ def openapi_spec() -> dict[str, Any]:
                         {
                             "name": "page",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "default": 1},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                         },
                         {
                             "name": "per_page",

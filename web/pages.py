@@ -10,7 +10,7 @@ import math
 
 from flask import Blueprint, render_template, request, url_for
 
-from indexer.search import QueryError
+from indexer.search import MAX_PAGE, QueryError
 from web.core import DEFAULT_PER_PAGE, ParamError, SearchArgs, engine, parse_search_args, run_search
 
 bp = Blueprint("pages", __name__)
@@ -55,7 +55,7 @@ def search():
         results = run_search(sargs)
     except QueryError as exc:
         return render_template("search.html", q=sargs.q, sargs=sargs, error=str(exc)), 400
-    last_page = max(1, math.ceil(results.total / sargs.per_page))
+    last_page = max(1, min(MAX_PAGE, math.ceil(results.total / sargs.per_page)))  # no link past the cap
     return render_template(
         "search.html",
         q=sargs.q,

@@ -1,0 +1,159 @@
+"""Bad queries get a result (maybe empty) or a QueryError saying why, never anything else; and no
+single query can make the engine do unbounded work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from faultkit import DARI
+
+from indexer.index import reindex
+from indexer.search import (
+    MAX_EXPANSIONS,
+    MAX_PAGE,
+    MAX_QUERY_WORDS,
+    MAX_WILDCARDS,
+    QueryError,
+    SearchEngine,
+)
+from web import create_app
+
+ANSWERED = [  # each gets a result, possibly empty
+    '"unbalanced quote',
+    "unbalanced (parenthesis",
+    "closing) only)",
+    '"AND ("',
+    "((( )))",
+    "을 를 the",  # only particles and stopwords
+    "the of and",
+    "AND OR NOT",
+    "NOT",
+    "nosuchfield:ILO",
+    "hash:abc",  # a stored-only field (Whoosh raised on these)
+    "size:3 mtime:1",
+    "title:",
+    "lang:xx",
+    "*",
+    "?",
+    "*:*",
+    "IL*",
+    "노*",
+    "[a TO z]",  # ranges over analysed words are searched as words
+    "{a TO}",
+    "ILO^99999",
+    "ILO~5",
+    "\x00\x01\x07\x1b[31m ILO \x7f",
+    "😀🙈 ILO 👩‍👩‍👧",
+    "ILO 협력 Сотрудничество 合作 تعاون सहयोग",
+    "\u200b\u200d\ufeff",
+    "\ud800 협력 \udcff",  # lone surrogates (bytes undecodable on a command line)
+    "e\u0301 한\u1100\u1161",
+    "<script>alert(1)</script>",
+    "협력 " * 199 + "협력",  # 999 characters, one distinct word
+]
+REFUSED = {  # each is a QueryError with this message
+    "": "The query is empty.",
+    " \t\n ": "The query is empty.",
+    "ILO " * 250 + "ILO!": "The query is longer than 1000 characters.",
+}
+
+
+@pytest.mark.parametrize("query", ANSWERED)
+def test_awkward_queries_get_a_result(seeds_engine: SearchEngine, query: str) -> None:
+    results = seeds_engine.search(query)
+    assert results.total >= len(results.hits) >= 0
+    assert all("<mark>" not in hit.title for hit in results.hits)
+
+
+@pytest.mark.parametrize(("query", "message"), REFUSED.items())
+def test_empty_and_overlong_queries_are_refused(seeds_engine: SearchEngine, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        seeds_engine.search(query)
+
+
+def test_unbalanced_syntax_still_finds_the_words(seeds_engine: SearchEngine) -> None:
+    plain = {hit.id for hit in seeds_engine.search("ILO 협력").hits}
+    assert plain
+    assert {hit.id for hit in seeds_engine.search('"ILO 협력').hits} <= plain
+    assert {hit.id for hit in seeds_engine.search("(ILO 협력").hits} == plain
+    assert seeds_engine.search("hash:abc").total == seeds_engine.search("hash abc").total
+
+
+def test_query_word_cap(seeds_engine: SearchEngine) -> None:
+    words = [f"word{n}" for n in range(MAX_QUERY_WORDS)]
+    assert seeds_engine.search(" ".join(words)).total == 0
+    with pytest.raises(QueryError, match=f"the limit is {MAX_QUERY_WORDS}"):
+        seeds_engine.search(" ".join([*words, "one-more"]))
+
+
+def test_page_depth_cap(seeds_engine: SearchEngine) -> None:
+    assert seeds_engine.search("ILO", page=MAX_PAGE, per_page=100).hits == []
+    with pytest.raises(QueryError, match=f"page must be between 1 and {MAX_PAGE}"):
+        seeds_engine.search("ILO", page=MAX_PAGE + 1, per_page=100)
+    with pytest.raises(QueryError):
+        seeds_engine.search("ILO", page=10**30)
+
+
+@pytest.fixture(scope="module")
+def prefix_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """200 documents, each with one of zeta000 … zeta199 (`zeta*` could match them all) and `common`."""
+    folder = tmp_path_factory.mktemp("prefix-docs")
+    for n in range(200):
+        (folder / f"z{n:03d}.txt").write_text(f"zeta{n:03d} and omega{n:03d}, common", encoding="utf-8")
+    index = tmp_path_factory.mktemp("prefix-index")
+    reindex([folder], index)
+    return SearchEngine(index)
+
+
+def test_wildcards_expand_to_a_bounded_number_of_words(prefix_engine: SearchEngine) -> None:
+    assert prefix_engine.search("zeta00*").total == 10  # within the cap: every match
+    capped = prefix_engine.search("zeta*", per_page=100)
+    assert capped.total == MAX_EXPANSIONS  # the first words in the index's order: zeta000 … zeta049
+    assert {hit.id for hit in capped.hits} == {f"z{n:03d}.txt" for n in range(MAX_EXPANSIONS)}
+    wildcards = " ".join(f"zeta{n}*" for n in range(MAX_WILDCARDS))
+    assert prefix_engine.search(wildcards).total > 0
+    with pytest.raises(QueryError, match=f"the limit is {MAX_WILDCARDS}"):
+        prefix_engine.search(f"{wildcards} omega*")
+
+
+def test_document_page_marking_has_the_same_caps(prefix_engine: SearchEngine) -> None:
+    assert "<mark>zeta000</mark>" in prefix_engine.mark_document("z000.txt", "zeta0*")
+    with pytest.raises(QueryError):
+        prefix_engine.mark_document("z000.txt", " ".join(f"w{n}" for n in range(MAX_QUERY_WORDS + 1)))
+
+
+@pytest.mark.parametrize(
+    ("argument", "exit_code", "output"),
+    [
+        (b"\xff\xfe ILO", 0, '"query": "\ufffd\ufffd ILO"'),  # bytes that are not UTF-8
+        (b'"AND (', 0, '"total": 0'),
+        (b"x" * 1001, 1, "Error: The query is longer than 1000 characters."),
+    ],
+)
+def test_cli_answers_awkward_queries_without_a_traceback(
+    seeds_index: Path, argument: bytes, exit_code: int, output: str
+) -> None:
+    run = subprocess.run(
+        [os.fsencode(DARI), b"search", argument, b"--json", b"--index", os.fsencode(seeds_index)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == exit_code
+    assert output in run.stdout.decode() + run.stderr.decode()
+    assert b"Traceback" not in run.stderr
+    if exit_code == 0:
+        json.loads(run.stdout)
+
+
+def test_results_page_links_stop_at_the_page_cap(prefix_engine: SearchEngine) -> None:
+    """200 hits, one a page: the results page offers no link past the cap."""
+    client = create_app(prefix_engine.index_dir).test_client()
+    before = client.get(f"/search?q=common&per_page=1&page={MAX_PAGE - 1}").get_data(as_text=True)
+    assert f"page={MAX_PAGE}&amp;" in before and 'rel="next"' in before
+    last = client.get(f"/search?q=common&per_page=1&page={MAX_PAGE}")
+    assert last.status_code == 200 and 'rel="next"' not in last.get_data(as_text=True)
+    assert client.get(f"/search?q=common&per_page=1&page={MAX_PAGE + 1}").status_code == 400

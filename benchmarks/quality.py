@@ -175,7 +175,9 @@ def score_set(
     }
     report = evaluate(es, index_dir, progress=progress)
     scores["dari"] = report.metrics
-    return Row(name, scores, report.p50_ms, report.p95_ms)
+    row = Row(name, scores, report.p50_ms, report.p95_ms)
+    print_table([row], out=sys.stderr)  # each row as it comes: a full run takes a while
+    return row
 
 
 def build_mixed_index(index_dir: Path, koen_path: Path) -> None:
@@ -223,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dari-quality-") as tmp:
         cache = args.keep_index or Path(tmp)
+        cache.mkdir(parents=True, exist_ok=True)
         for s in SETS:
             if s in wanted:
                 rows.append(score_set(s, evals[s], corpora[s], _dir(cache, s, args), args.progress))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
     IndexLocked,
     IndexMissing,
@@ -155,3 +156,46 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
 
     text = re.sub(r"<mark>(.*?)</mark>", mark, snippet.replace("\n", " "))
     return html.unescape(text)
+
+
+@main.command(name="eval")
+@click.argument("eval_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Index the corpus into this folder and keep it (default: a temporary index).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option(
+    "--run-out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the top 100 hits of every query to this TREC run file.",
+)
+def eval_command(
+    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None
+) -> None:
+    """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
+    try:
+        eval_set = load_eval_set(eval_dir)
+        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out)
+    except (ValueError, IndexLocked) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    else:
+        _print_report(report)
+
+
+def _print_report(report: EvalReport) -> None:
+    m = report.metrics
+    for name, value in [
+        ("nDCG@10", m.ndcg10),
+        ("MRR@10", m.mrr10),
+        ("Recall@10", m.recall10),
+        ("Recall@100", m.recall100),
+    ]:
+        click.echo(f"{name:<11} {value:.4f}")
+    click.echo(f"{'queries':<11} {m.queries}")
+    click.echo(f"{'latency':<11} p50 {report.p50_ms:.1f} ms, p95 {report.p95_ms:.1f} ms")

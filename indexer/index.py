@@ -23,7 +23,7 @@ from whoosh.index import FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR, SegmentWriter
 
-from indexer.analysis import has_hangul, make_analyzer, warm_up
+from indexer.analysis import has_hangul, make_analyzer, make_bigram_analyzer, warm_up
 from indexer.documents import Document, Skipped, Unchanged, read_documents
 
 PID_FILE = "dari-writer.pid"
@@ -76,6 +76,8 @@ def make_schema() -> Schema:
         # chars=True stores each term's character offsets, so highlights need no re-analysis.
         title=TEXT(analyzer=analyzer, stored=True, chars=True),
         body=TEXT(analyzer=analyzer, stored=True, chars=True),
+        # Hangul bigrams of title + body: a ranking signal that survives Kiwi's segmentation.
+        grams=TEXT(analyzer=make_bigram_analyzer(), phrase=False),
         lang=ID(stored=True),
         path=ID(stored=True),
         size=STORED,
@@ -290,6 +292,7 @@ def _fields(doc: Document) -> dict:
         "id": doc.id,
         "title": doc.title,
         "body": doc.text,
+        "grams": f"{doc.title}\n{doc.text}",
         "lang": doc.lang,
         "path": doc.path,
         "size": doc.size,

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
+from math import log
 from pathlib import Path
 
 from whoosh import query as wq
@@ -32,7 +33,6 @@ from whoosh.highlight import (
 from whoosh.index import EmptyIndexError
 from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F
-from whoosh.searching import ResultsPage
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
@@ -47,12 +47,31 @@ MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it mat
 MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
 MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
-TITLE_BOOST = 2.0
+# Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
+K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
+TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line
+GRAMS_BOOST = 1.0
+PROXIMITY_WEIGHT = 0.3
+RERANK_DEPTH = 100  # the best hits that the proximity bonus reorders
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
 # An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
 LATIN_WORD = re.compile(r"(?<![\w':])[A-Za-z][A-Za-z']*(?![\w':])")
+SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+
+
+class LuceneBM25F(BM25F):
+    """BM25F with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
+
+    Whoosh's log(N / (df + 1)) + 1 keeps every word worth at least 1, so the common words of a
+    question outvote its one rare word.
+    """
+
+    def idf(self, searcher, fieldname: str, text) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        return log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
 
 
 class QueryError(ValueError):
@@ -94,9 +113,12 @@ class BilingualParser(QueryParser):
         # The same word cut into 2-syllable pieces: long Hangul words give way to their pieces.
         pieces = [t.text for t in tokens if t.piece or not HANGUL_SYLLABLES.match(t.text) or len(t.text) < 3]
         whole = _all_of(fieldname, words, termclass, boost)
-        if pieces == words:
+        if not pieces or pieces == words:
             return whole
-        return wq.Or([whole, _all_of(fieldname, pieces, termclass, boost)])
+        # The better of the two cuts counts, not their sum (which made long words outweigh the
+        # rest of a question); pieces are scaled to the word count for the same reason.
+        scale = len(set(words)) / len(set(pieces))
+        return wq.DisjunctionMax([whole, _all_of(fieldname, pieces, termclass, boost * scale)])
 
 
 def exclude_negations(query: wq.Query) -> wq.Query:
@@ -204,6 +226,43 @@ def match_tokens(offsets: dict[str, list], typed_words: set[str]) -> list[Token]
     return tokens
 
 
+def proximity_bonuses(searcher, hits, offsets: dict[int, dict[str, list]]) -> list[float]:
+    """Per hit, the sum over pairs of its matched body terms of min(idf) / distance².
+
+    Questions name a few things that the answer passage mentions close together; plain BM25 does
+    not see word distance. Terms at the same position (a compound and its pieces) are one word
+    and earn nothing. Positions come from the stored (pos, start, end) of ``matched_offsets``.
+    """
+    bonuses = []
+    for hit in hits:
+        terms = [
+            (searcher.idf("body", word), [pos for pos, _, _ in spans])
+            for word, spans in offsets[hit.docnum].items()
+        ]
+        bonus = 0.0
+        for i, (idf_a, at_a) in enumerate(terms):
+            for idf_b, at_b in terms[i + 1 :]:
+                gap = _min_gap(at_a, at_b)
+                if gap:
+                    bonus += min(idf_a, idf_b) / gap**2
+        bonuses.append(bonus)
+    return bonuses
+
+
+def _min_gap(a: list[int], b: list[int]) -> int:
+    """The smallest non-zero distance between two sorted position lists (0 when none)."""
+    best, i, j = 0, 0, 0
+    while i < len(a) and j < len(b):
+        gap = abs(a[i] - b[j])
+        if gap and (not best or gap < best):
+            best = gap
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return best
+
+
 def _leading_text(text: str) -> str:
     """The start of a document, escaped, for hits whose body holds no match (title-only hits)."""
     snippet = text[:SNIPPET_CHARS]
@@ -216,7 +275,7 @@ class SearchEngine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
-        self._weighting = BM25F(B=0.75, K1=1.2)
+        self._weighting = LuceneBM25F(B=B, K1=K1)
         self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
@@ -226,6 +285,7 @@ class SearchEngine:
         self._parser.remove_plugin_class(RangePlugin)
         searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
         self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
+        self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
@@ -309,27 +369,60 @@ class SearchEngine:
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
         parsed, typed_words = self._parse(query)
+        ranking = self._with_grams(parsed, query)
         with self._lock:
             self._refresh()
-            bounded = self._bounded(parsed)
-            # Every match scored in one pass, which also counts them exactly.  Whoosh's defaults
-            # skip blocks (usequality) and drop sub-queries that can no longer reach the page
-            # (replace): on these OR queries that saves little, and the total then takes a second
-            # pass, or comes out short if only replace is left on.
-            top = TopCollector(limit=page * per_page, usequality=False, replace=0)
-            lang_filter = _lang_filter(lang)
-            collector = top if lang_filter is None else FilterCollector(top, allow=lang_filter)
-            self._searcher.search_with_collector(bounded, collector)
-            page_results = ResultsPage(collector.results(), page, per_page)
-            total = len(page_results)
-            # Whoosh clamps a page past the end to the last page; a search engine answers "none".
-            past_end = page_results.pagenum != page
-            shown = [] if past_end else list(page_results)
-            offsets = matched_offsets(self._searcher, bounded, [hit.docnum for hit in shown])
-            hits = [self._hit(hit, match_tokens(offsets[hit.docnum], typed_words)) for hit in shown]
+            total, ranked, offsets = self._ranked(self._bounded(ranking), lang, page, per_page)
+            hits = [
+                self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
+                for hit, score in ranked
+            ]
             suggestion = self._suggest(query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
+
+    def _ranked(
+        self, query: wq.Query, lang: str | None, page: int, per_page: int
+    ) -> tuple[int, list, dict[int, dict[str, list]]]:
+        """The total, the page's (hit, score) and the body offsets of the hits looked at.
+
+        BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
+        blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
+        these OR queries that saves little, and the total then takes a second pass, or comes out
+        short if only replace is left on.  Then the top RERANK_DEPTH are reordered with the
+        proximity bonus (deeper hits keep their BM25F order).  A page past the end is empty.
+        """
+        top = TopCollector(limit=max(page * per_page, RERANK_DEPTH), usequality=False, replace=0)
+        lang_filter = _lang_filter(lang)
+        collector = top if lang_filter is None else FilterCollector(top, allow=lang_filter)
+        self._searcher.search_with_collector(query, collector)
+        results = collector.results()
+        hits = list(results)
+        head = hits[:RERANK_DEPTH]
+        offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
+        bonuses = proximity_bonuses(self._searcher, head, offsets)
+        rescored = sorted(
+            ((hit, hit.score + PROXIMITY_WEIGHT * bonus) for hit, bonus in zip(head, bonuses, strict=True)),
+            key=lambda pair: -pair[1],
+        )
+        rescored += [(hit, hit.score) for hit in hits[RERANK_DEPTH:]]
+        shown = rescored[(page - 1) * per_page : page * per_page]
+        deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
+        offsets.update(matched_offsets(self._searcher, query, deeper))
+        return len(results), shown, offsets
+
+    def _with_grams(self, parsed: wq.Query, query: str) -> wq.Query:
+        """``parsed`` plus a bonus for the query's Hangul bigrams found in a document.
+
+        The bonus only reorders documents the query matched (AndMaybe), so a compound still
+        needs all its morphemes to match; it rewards documents that share the query's syllables
+        however Kiwi cut them.
+        """
+        grams = sorted({token.text for token in self._grams(query)}) if self._grams else []
+        if not grams or parsed is wq.NullQuery:
+            return parsed
+        bonus = wq.Or([wq.Term("grams", gram, boost=GRAMS_BOOST) for gram in grams])
+        return wq.AndMaybe(parsed, bonus)
 
     def _suggest(self, query: str) -> str | None:
         """Did-you-mean: the query with each English word found in no document replaced by the
@@ -396,22 +489,32 @@ class SearchEngine:
             raise QueryError(
                 f"The query has {len(typed_words)} different words; the limit is {MAX_QUERY_WORDS}."
             )
-        parsed = exclude_negations(self._parser.parse(query))
+        parsed = exclude_negations(self._parse_syntax(query))
         wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
         if len(wildcards) > MAX_WILDCARDS:
             raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
         return parsed, typed_words
 
+    def _parse_syntax(self, query: str) -> wq.Query:
+        """Whoosh's parse, or, where its grammar trips (``NOT AND "`` raises IndexError), the same
+        text searched as plain words, as Elasticsearch's simple_query_string would."""
+        try:
+            return self._parser.parse(query)
+        except Exception:  # noqa: BLE001 — any parser bug: fall back to plain words
+            plain = SYNTAX.sub(" ", query)
+            plain = re.sub(r"\b(AND|OR|NOT|TO)\b", lambda m: m.group(0).lower(), plain)
+            return self._parser.parse(plain)
+
     def _bounded(self, parsed: wq.Query) -> wq.Query:
         """``parsed`` with each wildcard expanded, within MAX_EXPANSIONS (call holding the lock)."""
         return parsed.accept(lambda query: _capped_expansion(query, self._searcher.reader()))
 
-    def _hit(self, hit, tokens: list[Token]) -> Hit:
+    def _hit(self, hit, score: float, tokens: list[Token]) -> Hit:
         return Hit(
             id=hit["id"],
             title=hit["title"],
             lang=hit["lang"],
-            score=round(hit.score, 4),
+            score=round(score, 4),
             snippet=self._snippets(hit["body"], tokens),
             path=hit["path"],
         )

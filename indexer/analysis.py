@@ -100,8 +100,15 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
             yield start, chunk
 
 
-class BilingualTokenizer(Tokenizer):
-    """Kiwi morphemes for lines with Hangul, regex words for the rest; all with exact offsets."""
+Span = tuple[int, int, str, str]  # (start, end, text, tag) of one word in the NFC text
+
+
+class SpanTokenizer(Tokenizer):
+    """Whoosh's tokenizer protocol over ``spans()``: the text is NFC-normalised, then each span
+    becomes a Token with exact offsets.  Subclasses only say where their words are."""
+
+    def spans(self, value: str) -> Iterable[Span]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -118,6 +125,21 @@ class BilingualTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         if not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
+        for pos, (start, end, text, tag) in enumerate(self.spans(value), start=start_pos):
+            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            token.text, token.tag, token.boost, token.stopped = text, tag, 1.0, False
+            token.piece = False
+            token.pos = pos
+            token.startchar, token.endchar = start_char + start, start_char + end
+            if keeporiginal:
+                token.original = value[start:end]
+            yield token
+
+
+class BilingualTokenizer(SpanTokenizer):
+    """Kiwi morphemes for lines with Hangul, regex words for the rest; all with exact offsets."""
+
+    def spans(self, value: str) -> Iterable[Span]:
         korean: list[tuple[int, str]] = []
         other: list[tuple[int, str]] = []
         for offset, chunk in _chunks(value):
@@ -125,7 +147,7 @@ class BilingualTokenizer(Tokenizer):
         # One plain call per chunk: Kiwi's list API hands items to its worker threads and waits
         # (slower for one text), and those threads do not exist in reindex's forked workers.
         kiwi = get_kiwi() if korean else None
-        raw: list[tuple[int, int, str, str]] = []  # (start, end, text, tag)
+        raw: list[Span] = []
         for offset, chunk in korean:
             # U+FFFD for a surrogate keeps every offset where it was.
             for m in kiwi.tokenize(SURROGATE.sub("\ufffd", chunk)):
@@ -137,14 +159,7 @@ class BilingualTokenizer(Tokenizer):
                 tag = "SN" if w.group()[0].isdigit() else "WORD"
                 raw.append((offset + w.start(), offset + w.end(), w.group(), tag))
         raw.sort(key=lambda r: r[0])
-        for start, end, text, tag in raw:
-            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-            token.text, token.tag, token.boost, token.stopped = text, tag, 1.0, False
-            token.piece = False
-            token.startchar, token.endchar = start_char + start, start_char + end
-            if keeporiginal:
-                token.original = value[start:end]
-            yield token
+        return raw
 
 
 def compound_pieces(word: str) -> list[str]:
@@ -249,37 +264,17 @@ def make_analyzer():
     return BilingualTokenizer() | CompoundPartsFilter() | ContentFilter() | LatinFilter() | PositionFilter()
 
 
-class HangulBigramTokenizer(Tokenizer):
+class HangulBigramTokenizer(SpanTokenizer):
     """Overlapping 2-syllable grams of every Hangul run (a lone syllable stays whole), as Lucene's
     CJKAnalyzer makes them: a view of Korean text that does not depend on where Kiwi cuts words,
     indexed beside the morphemes as a second field (other scripts yield nothing)."""
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs,
-    ) -> Iterator[Token]:
-        if not unicodedata.is_normalized("NFC", value):
-            value = unicodedata.normalize("NFC", value)
-        pos = start_pos
+    def spans(self, value: str) -> Iterator[Span]:
         for run in HANGUL_RUN.finditer(value):
             word = run.group()
             for i in range(max(len(word) - 1, 1)):
-                token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-                token.text, token.boost, token.stopped = word[i : i + 2], 1.0, False
-                token.pos = pos
-                token.startchar = start_char + run.start() + i
-                token.endchar = token.startchar + len(token.text)
-                pos += 1
-                yield token
+                gram = word[i : i + 2]
+                yield run.start() + i, run.start() + i + len(gram), gram, "GRAM"
 
 
 def make_bigram_analyzer() -> HangulBigramTokenizer:

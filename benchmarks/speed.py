@@ -260,10 +260,13 @@ def hangul_lines(paths: Sequence[Path]) -> Iterator[str]:
 
 
 def child_kiwi(paths: Sequence[Path]) -> None:
-    """Baseline (b): Kiwi alone on the lines dari sends it, with its own two worker threads."""
+    """Baseline (b): Kiwi alone on the lines dari sends it, configured as dari configures it, with
+    its own two worker threads."""
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(num_workers=2)
+    from indexer.analysis import KIWI_OPTIONS
+
+    kiwi = Kiwi(num_workers=2, **KIWI_OPTIONS)
     start = time.perf_counter()
     lines = list(hangul_lines(paths))
     tokens = sum(len(t) for t in kiwi.tokenize(lines))

@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 from tqdm import tqdm
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -119,6 +120,18 @@ def default_procs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_PROCS))
 
 
+class LeanCodec(W3Codec):
+    """Whoosh's default codec without per-posting length statistics.
+
+    For every posting, the stock writer looks up its document's field length to record each
+    block's shortest document, which only bounds block-max skipping; search scores every match
+    (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  The files are
+    those of ``W3Codec``, which reads them.
+    """
+
+    length_stats = False
+
+
 class _Worker(SubWriterTask):
     """A writing worker that exits when its parent dies (``kill -9``): it would otherwise wait for
     jobs forever, holding the index's write lock, which it inherited with the parent's files."""
@@ -140,7 +153,7 @@ class ParallelWriter(MpWriter):
     Worker processes each analyse their batches and write their own segment (``multisegment``), so
     Kiwi and Whoosh's posting work both run on every core and nothing is merged at the end.  Kiwi is
     warmed here before a worker forks (when its first batch has Hangul), so the workers share its
-    ~520 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
+    ~330 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
     documents of a worker that died; this writer raises and leaves the index as it was, and its
     ``cancel`` stops the workers.
     """
@@ -181,9 +194,9 @@ def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:
     try:
         if procs > 1:
             writer = ParallelWriter(ix, procs=procs, batchsize=BATCH_DOCS, multisegment=True,
-                                    timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB)
+                                    timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec(compression=0))
         else:
-            writer = ix.writer(timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB)
+            writer = ix.writer(timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec(compression=0))
     except LockError:
         holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
         raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None

@@ -1,9 +1,9 @@
 """Ranked, highlighted search over the index: the one path the CLI, the web app and eval use.
 
 Queries go through Whoosh's query language (quoted phrases, AND/OR/NOT, ``title:``, ``lang:``) with
-two changes: loose words are OR-ed with a bonus for matching more of them (natural-language questions
-work), and each word is analysed like documents are, a compound becoming "its morphemes, or its
-2-syllable pieces" so Kiwi's different cuts in documents and queries still meet.
+two changes: loose words are OR-ed, their scores summed, so documents with more of them rank higher
+(natural-language questions work), and each word is analysed like documents are, a compound becoming
+"its morphemes, or its 2-syllable pieces" so Kiwi's different cuts in documents and queries still meet.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import html
 import re
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from math import log
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.analysis import Token
@@ -31,8 +33,9 @@ from whoosh.highlight import (
     top_fragments,
 )
 from whoosh.index import EmptyIndexError
+from whoosh.matching import ListMatcher, Matcher, NullMatcher
 from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
@@ -68,10 +71,79 @@ class LuceneBM25F(BM25F):
     question outvote its one rare word.
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Per segment reader and field: each document's length part of the BM25 denominator.
+        self._norms: WeakKeyDictionary = WeakKeyDictionary()
+
     def idf(self, searcher, fieldname: str, text) -> float:
         parent = searcher.get_parent()
         df = parent.doc_frequency(fieldname, text)
         return log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
+
+    def scorer(self, searcher, fieldname: str, text, qf: int = 1):
+        if not searcher.schema[fieldname].scorable or not searcher.is_atomic():
+            # A multi-segment searcher's own scorer is never used: each segment gets one.
+            return super().scorer(searcher, fieldname, text, qf)
+        return NormsScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
+                           qf, self._norms_of(searcher, fieldname))
+
+    def _norms_of(self, searcher, fieldname: str) -> list[float]:
+        """``K1 * (1 - B + B * length / average length)`` of every document of the segment."""
+        reader = searcher.reader()
+        by_field = self._norms.setdefault(reader, {})
+        if fieldname not in by_field:
+            avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
+            b = self._field_B.get(fieldname, self.B)
+            lengths = (reader.doc_field_length(docnum, fieldname) or 0  # None: no words
+                       for docnum in range(reader.doc_count_all()))
+            by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
+        return by_field[fieldname]
+
+
+class NormsScorer(BM25FScorer):
+    """Whoosh's BM25F scorer with each document's length norm read from a list, as Lucene keeps
+    its norms: Whoosh looks the field length up in a column for every posting scored."""
+
+    def __init__(self, searcher, fieldname, text, B, K1, qf, norms: list[float]) -> None:
+        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        self._norms = norms
+        self._k1_plus_1 = K1 + 1
+
+    def score(self, matcher) -> float:
+        tf = matcher.weight()
+        return self.idf * ((tf * self._k1_plus_1) / (tf + self._norms[matcher.id()]))
+
+
+class FlatOr(wq.Or):
+    """An OR of loose words, scored one sub-query at a time: each one's matches are read once and
+    their scores summed per document.
+
+    Whoosh matches an OR through a binary tree of union matchers that steps every branch at every
+    document; on a 20k index that is most of a query's time.  Same documents, same scores.
+    (Whoosh's coordination bonus is not applied: the parser's Or lost it to ``Query.apply`` in
+    ``exclude_negations`` long before ranking was tuned, and the tuning holds without it.)
+    """
+
+    def _matcher(self, subs, searcher, context) -> Matcher:
+        if context is not None and context.weighting is None:  # unscored, e.g. as a filter
+            return super()._matcher(subs, searcher, context)
+        scores: dict[int, float] = defaultdict(float)
+        for sub in subs:
+            matcher = sub.matcher(searcher, context)
+            while matcher.is_active():
+                scores[matcher.id()] += matcher.score()
+                matcher.next()
+        if not scores:
+            return NullMatcher()
+        docnums = sorted(scores)
+        return ListMatcher(docnums, [scores[docnum] * self.boost for docnum in docnums])
+
+
+class FlatOrGroup(OrGroup):
+    """The parser's group for loose words, built as a FlatOr."""
+
+    qclass = FlatOr
 
 
 class QueryError(ValueError):
@@ -249,6 +321,29 @@ def proximity_bonuses(searcher, hits, offsets: dict[int, dict[str, list]]) -> li
     return bonuses
 
 
+def gram_scores(searcher, grams: list[str], docnums: list[int]) -> dict[int, float]:
+    """Per hit, the BM25 score of the query's Hangul bigrams in the ``grams`` field.
+
+    A bonus that only reorders the best hits of the word query, so a compound still needs all
+    its morphemes to match, while documents sharing the query's syllables (however Kiwi cut
+    them) move up.  Read with one postings cursor per bigram walking the hits in docnum order:
+    matching the bigrams as part of the query cost more than the words themselves.
+    """
+    scores = dict.fromkeys(docnums, 0.0)
+    reader = searcher.reader()
+    for gram in grams:
+        if not docnums or not reader.doc_frequency("grams", gram):
+            continue
+        postings = searcher.postings("grams", gram, weighting=searcher.weighting)
+        for docnum in sorted(docnums):
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                scores[docnum] += postings.score()
+    return scores
+
+
 def _min_gap(a: list[int], b: list[int]) -> int:
     """The smallest non-zero distance between two sorted position lists (0 when none)."""
     best, i, j = 0, 0, 0
@@ -278,7 +373,7 @@ class SearchEngine:
         self._weighting = LuceneBM25F(B=B, K1=K1)
         self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
-        self._parser = BilingualParser(None, self._index.schema, group=OrGroup.factory(0.9))
+        self._parser = BilingualParser(None, self._index.schema, group=FlatOrGroup)
         self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
         # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
@@ -369,10 +464,10 @@ class SearchEngine:
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
         parsed, typed_words = self._parse(query)
-        ranking = self._with_grams(parsed, query)
+        grams = self._query_grams(query)
         with self._lock:
             self._refresh()
-            total, ranked, offsets = self._ranked(self._bounded(ranking), lang, page, per_page)
+            total, ranked, offsets = self._ranked(self._bounded(parsed), grams, lang, page, per_page)
             hits = [
                 self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
                 for hit, score in ranked
@@ -382,7 +477,7 @@ class SearchEngine:
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
 
     def _ranked(
-        self, query: wq.Query, lang: str | None, page: int, per_page: int
+        self, query: wq.Query, grams: list[str], lang: str | None, page: int, per_page: int
     ) -> tuple[int, list, dict[int, dict[str, list]]]:
         """The total, the page's (hit, score) and the body offsets of the hits looked at.
 
@@ -390,7 +485,8 @@ class SearchEngine:
         blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
         these OR queries that saves little, and the total then takes a second pass, or comes out
         short if only replace is left on.  Then the top RERANK_DEPTH are reordered with the
-        proximity bonus (deeper hits keep their BM25F order).  A page past the end is empty.
+        bigram and proximity bonuses (deeper hits keep their BM25F order).  A page past the end
+        is empty.
         """
         top = TopCollector(limit=max(page * per_page, RERANK_DEPTH), usequality=False, replace=0)
         lang_filter = _lang_filter(lang)
@@ -400,9 +496,13 @@ class SearchEngine:
         hits = list(results)
         head = hits[:RERANK_DEPTH]
         offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
-        bonuses = proximity_bonuses(self._searcher, head, offsets)
+        proximity = proximity_bonuses(self._searcher, head, offsets)
+        bigrams = gram_scores(self._searcher, grams, [hit.docnum for hit in head])
         rescored = sorted(
-            ((hit, hit.score + PROXIMITY_WEIGHT * bonus) for hit, bonus in zip(head, bonuses, strict=True)),
+            (
+                (hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum] + PROXIMITY_WEIGHT * near)
+                for hit, near in zip(head, proximity, strict=True)
+            ),
             key=lambda pair: -pair[1],
         )
         rescored += [(hit, hit.score) for hit in hits[RERANK_DEPTH:]]
@@ -411,18 +511,9 @@ class SearchEngine:
         offsets.update(matched_offsets(self._searcher, query, deeper))
         return len(results), shown, offsets
 
-    def _with_grams(self, parsed: wq.Query, query: str) -> wq.Query:
-        """``parsed`` plus a bonus for the query's Hangul bigrams found in a document.
-
-        The bonus only reorders documents the query matched (AndMaybe), so a compound still
-        needs all its morphemes to match; it rewards documents that share the query's syllables
-        however Kiwi cut them.
-        """
-        grams = sorted({token.text for token in self._grams(query)}) if self._grams else []
-        if not grams or parsed is wq.NullQuery:
-            return parsed
-        bonus = wq.Or([wq.Term("grams", gram, boost=GRAMS_BOOST) for gram in grams])
-        return wq.AndMaybe(parsed, bonus)
+    def _query_grams(self, query: str) -> list[str]:
+        """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
+        return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
     def _suggest(self, query: str) -> str | None:
         """Did-you-mean: the query with each English word found in no document replaced by the

@@ -104,3 +104,8 @@ def test_emoji_do_not_shift_offsets() -> None:
 def test_analyzer_pickles_small_without_kiwi() -> None:
     # Stored in the index schema: a Kiwi inside would be reloaded by every open_dir.
     assert len(pickle.dumps(ANALYZER)) < 1000
+
+
+def test_a_multi_word_name_is_its_words() -> None:
+    # Kiwi's multi-word dictionary would index "캐나다 태평양 철도" as one term, which "철도" never finds.
+    assert terms("캐나다 태평양 철도를 건설했다", mode="query") == ["캐나다", "태평양", "철도", "건설"]

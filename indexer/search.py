@@ -121,7 +121,8 @@ class FlatOr(wq.Or):
     their scores summed per document.
 
     Whoosh matches an OR through a binary tree of union matchers that steps every branch at every
-    document; on a 20k index that is most of a query's time.  Same documents, same scores.
+    document; on a 20k index that is most of a query's time.  Same documents, same scores (but
+    for the last bits: the sum is taken in another order).
     (Whoosh's coordination bonus is not applied: the parser's Or lost it to ``Query.apply`` in
     ``exclude_negations`` long before ranking was tuned, and the tuning holds without it.)
     """
@@ -132,7 +133,7 @@ class FlatOr(wq.Or):
         scores: dict[int, float] = defaultdict(float)
         for sub in subs:
             if type(sub) is wq.Or and len(sub.subqueries) == 2:  # a word in title and in body
-                # Summed per word first, as Whoosh's union of the two would, to the same bit.
+                # Summed per word first, as Whoosh's union of the two does.
                 word: dict[int, float] = defaultdict(float)
                 for part in sub.subqueries:
                     add_scores(part.matcher(searcher, context), word)
@@ -151,7 +152,7 @@ def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
 
     A word's postings (a stored term, boosted or not, scored by NormsScorer) are read a block
     at a time from Whoosh's W3 leaf matcher, which otherwise takes five method calls a posting;
-    the arithmetic is NormsScorer's, in the same order, so the scores are the same to the bit.
+    the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
     This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
     tests/test_scoring.py compares the scores with Whoosh's own.
     """

@@ -88,6 +88,11 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC (composed Hangul syllables), which offsets are counted in."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def has_hangul(text: str) -> bool:
     return HANGUL.search(text) is not None
 
@@ -115,6 +120,10 @@ class SpanTokenizer(Tokenizer):
     def spans(self, value: str) -> Iterable[Span]:
         raise NotImplementedError
 
+    def normalized_spans(self, value: str) -> Iterable[Span]:
+        """The spans of ``value`` NFC-normalised, as the tokens carry them."""
+        return self.spans(nfc(value))
+
     def __call__(
         self,
         value: str,
@@ -128,8 +137,7 @@ class SpanTokenizer(Tokenizer):
         mode: str = "",
         **kwargs,
     ) -> Iterator[Token]:
-        if not unicodedata.is_normalized("NFC", value):
-            value = unicodedata.normalize("NFC", value)
+        value = nfc(value)
         # What Token(...) would set, built once: each token then takes one dict (a third of the
         # cost of Token's keyword handling, for every word of every document).
         common = vars(Token(positions, chars, removestops=removestops, mode=mode, **kwargs))

@@ -2,19 +2,23 @@
 for the last bits of a sum taken in another order).
 
 Each path replaces a slow part of Whoosh (the union tree of an OR, the per-posting field-length
-lookup, the per-posting length statistics written at index time); these tests compare them with
-the stock parts on a real two-segment index of the seeds' sentences.
+lookup, the per-posting length statistics written at index time, a Token for every bigram); these
+tests compare them with the stock parts, mostly on a real two-segment index of the seeds' sentences.
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from test_parallel_index import write_corpus
 from whoosh.collectors import TopCollector
+from whoosh.fields import TEXT
 from whoosh.qparser import OrGroup
 from whoosh.scoring import BM25F
 
-from indexer.index import reindex
+from indexer.analysis import make_bigram_analyzer
+from indexer.index import BigramField, reindex
 from indexer.search import FlatOr, LuceneBM25F, SearchEngine
 
 QUERIES = [
@@ -89,3 +93,12 @@ def test_block_skipping_finds_the_same_top_hits_without_length_statistics(engine
         searcher.search_with_collector(parsed, exhaustive)
         skipping = searcher.search(parsed, limit=10)  # Whoosh's defaults: block quality on
         assert [hit.docnum for hit in skipping] == [hit.docnum for hit in exhaustive.results()]
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_bigram_field_indexes_what_whooshs_text_field_would(form: str) -> None:
+    text = unicodedata.normalize(form, "국제노동기구(ILO)와 고용노동부는 청년 일자리 협력. 노동 노동 책")
+    stock = TEXT(analyzer=make_bigram_analyzer(), phrase=False)
+    postings = sorted(BigramField().index(text))
+    assert postings == sorted(stock.index(text))
+    assert ("노동".encode(), 4, 4.0, b"\x00\x00\x00\x04") in postings  # twice alone, twice inside

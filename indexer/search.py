@@ -51,7 +51,8 @@ LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line
 GRAMS_BOOST = 1.0
-PROXIMITY_WEIGHT = 0.3
+PROXIMITY_WEIGHT = 2.0
+PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 RERANK_DEPTH = 100  # the best hits that the proximity bonus reorders
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
@@ -227,39 +228,48 @@ def match_tokens(offsets: dict[str, list], typed_words: set[str]) -> list[Token]
 
 
 def proximity_bonuses(searcher, hits, offsets: dict[int, dict[str, list]]) -> list[float]:
-    """Per hit, the sum over pairs of its matched body terms of min(idf) / distance².
+    """Per hit, the idf sum of the distinct query words in its best PROXIMITY_WINDOW positions.
 
-    Questions name a few things that the answer passage mentions close together; plain BM25 does
-    not see word distance. Terms at the same position (a compound and its pieces) are one word
-    and earn nothing. Positions come from the stored (pos, start, end) of ``matched_offsets``.
+    A question's words tend to meet in the one sentence that answers it, while a passage that
+    only mentions the same topic spreads them out; plain BM25 does not see where words are.
+    Positions come from the stored (pos, start, end) of ``matched_offsets``.
     """
     bonuses = []
     for hit in hits:
-        terms = [
-            (searcher.idf("body", word), [pos for pos, _, _ in spans])
-            for word, spans in offsets[hit.docnum].items()
-        ]
-        bonus = 0.0
-        for i, (idf_a, at_a) in enumerate(terms):
-            for idf_b, at_b in terms[i + 1 :]:
-                gap = _min_gap(at_a, at_b)
-                if gap:
-                    bonus += min(idf_a, idf_b) / gap**2
-        bonuses.append(bonus)
+        words = offsets[hit.docnum]
+        idfs = {word: searcher.idf("body", word) for word in words}
+        bonuses.append(_best_window(_word_at_each_position(words, idfs), idfs, PROXIMITY_WINDOW))
     return bonuses
 
 
-def _min_gap(a: list[int], b: list[int]) -> int:
-    """The smallest non-zero distance between two sorted position lists (0 when none)."""
-    best, i, j = 0, 0, 0
-    while i < len(a) and j < len(b):
-        gap = abs(a[i] - b[j])
-        if gap and (not best or gap < best):
-            best = gap
-        if a[i] < b[j]:
-            i += 1
-        else:
-            j += 1
+def _word_at_each_position(words: dict[str, list], idfs: dict[str, float]) -> list[tuple[int, str]]:
+    """(position, word) in text order, one word per position: a compound and its 2-syllable pieces
+    share a position and count once, as the rarest of them."""
+    at: dict[int, str] = {}
+    for word, spans in words.items():
+        for pos, _, _ in spans:
+            if pos not in at or idfs[word] > idfs[at[pos]]:
+                at[pos] = word
+    return sorted(at.items())
+
+
+def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], width: int) -> float:
+    """The largest idf sum of distinct words within ``width`` consecutive positions (a sliding
+    window over the sorted occurrences)."""
+    best = total = 0.0
+    inside: dict[str, int] = {}
+    first = 0
+    for pos, word in occurrences:
+        inside[word] = inside.get(word, 0) + 1
+        if inside[word] == 1:
+            total += idfs[word]
+        while occurrences[first][0] <= pos - width:
+            leaving = occurrences[first][1]
+            inside[leaving] -= 1
+            if not inside[leaving]:
+                total -= idfs[leaving]
+            first += 1
+        best = max(best, total)
     return best
 
 

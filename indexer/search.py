@@ -227,30 +227,24 @@ def match_tokens(offsets: dict[str, list], typed_words: set[str]) -> list[Token]
     return tokens
 
 
-def proximity_bonuses(searcher, hits, offsets: dict[int, dict[str, list]]) -> list[float]:
-    """Per hit, the idf sum of the distinct query words in its best PROXIMITY_WINDOW positions.
+def proximity_bonuses(
+    searcher, hits, offsets: dict[int, dict[str, list]], typed_words: set[str]
+) -> list[float]:
+    """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
 
     A question's words tend to meet in the one sentence that answers it, while a passage that
     only mentions the same topic spreads them out; plain BM25 does not see where words are.
-    Positions come from the stored (pos, start, end) of ``matched_offsets``.
+    Only the words as typed count: a compound's 2-syllable pieces also match inside other words
+    (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
+    stored (pos, start, end) of ``matched_offsets``.
     """
     bonuses = []
     for hit in hits:
-        words = offsets[hit.docnum]
+        words = {word: spans for word, spans in offsets[hit.docnum].items() if word in typed_words}
         idfs = {word: searcher.idf("body", word) for word in words}
-        bonuses.append(_best_window(_word_at_each_position(words, idfs), idfs, PROXIMITY_WINDOW))
+        occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
+        bonuses.append(_best_window(occurrences, idfs, PROXIMITY_WINDOW))
     return bonuses
-
-
-def _word_at_each_position(words: dict[str, list], idfs: dict[str, float]) -> list[tuple[int, str]]:
-    """(position, word) in text order, one word per position: a compound and its 2-syllable pieces
-    share a position and count once, as the rarest of them."""
-    at: dict[int, str] = {}
-    for word, spans in words.items():
-        for pos, _, _ in spans:
-            if pos not in at or idfs[word] > idfs[at[pos]]:
-                at[pos] = word
-    return sorted(at.items())
 
 
 def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], width: int) -> float:
@@ -382,7 +376,7 @@ class SearchEngine:
         ranking = self._with_grams(parsed, query)
         with self._lock:
             self._refresh()
-            total, ranked, offsets = self._ranked(self._bounded(ranking), lang, page, per_page)
+            total, ranked, offsets = self._ranked(self._bounded(ranking), typed_words, lang, page, per_page)
             hits = [
                 self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
                 for hit, score in ranked
@@ -392,7 +386,7 @@ class SearchEngine:
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
 
     def _ranked(
-        self, query: wq.Query, lang: str | None, page: int, per_page: int
+        self, query: wq.Query, typed_words: set[str], lang: str | None, page: int, per_page: int
     ) -> tuple[int, list, dict[int, dict[str, list]]]:
         """The total, the page's (hit, score) and the body offsets of the hits looked at.
 
@@ -410,7 +404,7 @@ class SearchEngine:
         hits = list(results)
         head = hits[:RERANK_DEPTH]
         offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
-        bonuses = proximity_bonuses(self._searcher, head, offsets)
+        bonuses = proximity_bonuses(self._searcher, head, offsets, typed_words)
         rescored = sorted(
             ((hit, hit.score + PROXIMITY_WEIGHT * bonus) for hit, bonus in zip(head, bonuses, strict=True)),
             key=lambda pair: -pair[1],

@@ -234,17 +234,43 @@ def proximity_bonuses(
 
     A question's words tend to meet in the one sentence that answers it, while a passage that
     only mentions the same topic spreads them out; plain BM25 does not see where words are.
+    A typed word in the title counts as present in every window: the title is what each
+    sentence is about (a paragraph of the article 김영삼 need not repeat his name).
     Only the words as typed count: a compound's 2-syllable pieces also match inside other words
     (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
     stored (pos, start, end) of ``matched_offsets``.
     """
+    in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
     bonuses = []
     for hit in hits:
-        words = {word: spans for word, spans in offsets[hit.docnum].items() if word in typed_words}
+        titled = in_title[hit.docnum]
+        words = {
+            word: spans
+            for word, spans in offsets[hit.docnum].items()
+            if word in typed_words and word not in titled
+        }
         idfs = {word: searcher.idf("body", word) for word in words}
         occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
-        bonuses.append(_best_window(occurrences, idfs, PROXIMITY_WINDOW))
+        window = _best_window(occurrences, idfs, PROXIMITY_WINDOW)
+        bonuses.append(window + sum(searcher.idf("body", word) for word in titled))
     return bonuses
+
+
+def title_matches(searcher, words: set[str], docnums: list[int]) -> dict[int, set[str]]:
+    """For each docnum, which of ``words`` its title holds (one postings walk per word)."""
+    found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
+    reader = searcher.reader()
+    for word in words:
+        if not reader.doc_frequency("title", word):
+            continue
+        postings = searcher.postings("title", word)
+        for docnum in sorted(docnums):
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                found[docnum].add(word)
+    return found
 
 
 def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], width: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -209,3 +210,17 @@ def apart_and_together(first: str, filler: str, last: str) -> dict[str, str]:
 )
 def test_words_close_together_rank_first(tmp_path: Path, texts, query) -> None:
     assert ids(engine_over(tmp_path, texts).search(query)) == ["together.txt", "apart.txt"]
+
+
+def test_a_title_word_counts_as_near_every_sentence(tmp_path: Path) -> None:
+    # The article's own paragraph need not repeat its subject: with "Geneva" only in its title it
+    # beats a page that names Geneva in its text, far from the funding.
+    corpus = tmp_path / "corpus.jsonl"
+    records = [
+        {"id": "article", "title": "Geneva", "text": f"{FILLER} The office sent funding."},
+        {"id": "elsewhere", "title": "Notes", "text": f"Geneva. {FILLER} The office sent funding."},
+        *({"id": f"other{n}", "title": "Other", "text": FILLER} for n in range(4)),
+    ]
+    corpus.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    reindex([corpus], tmp_path / "index")
+    assert ids(SearchEngine(tmp_path / "index").search("Geneva funding")) == ["article", "elsewhere"]

@@ -55,7 +55,8 @@ LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line
 GRAMS_BOOST = 1.0
-PROXIMITY_WEIGHT = 0.3
+PROXIMITY_WEIGHT = 2.0
+PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 RERANK_DEPTH = 100  # the best hits that the proximity bonus reorders
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
@@ -333,26 +334,32 @@ def match_tokens(offsets: dict[str, list], typed_words: set[str]) -> list[Token]
     return tokens
 
 
-def proximity_bonuses(searcher, hits, offsets: dict[int, dict[str, list]]) -> list[float]:
-    """Per hit, the sum over pairs of its matched body terms of min(idf) / distance².
+def proximity_bonuses(
+    searcher, hits, offsets: dict[int, dict[str, list]], typed_words: set[str]
+) -> list[float]:
+    """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
 
-    Questions name a few things that the answer passage mentions close together; plain BM25 does
-    not see word distance. Terms at the same position (a compound and its pieces) are one word
-    and earn nothing. Positions come from the stored (pos, start, end) of ``matched_offsets``.
+    A question's words tend to meet in the one sentence that answers it, while a passage that
+    only mentions the same topic spreads them out; plain BM25 does not see where words are.
+    A typed word in the title counts as present in every window: the title is what each
+    sentence is about (a paragraph of the article 김영삼 need not repeat his name).
+    Only the words as typed count: a compound's 2-syllable pieces also match inside other words
+    (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
+    stored (pos, start, end) of ``matched_offsets``.
     """
+    in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
     bonuses = []
     for hit in hits:
-        terms = [
-            (searcher.idf("body", word), [pos for pos, _, _ in spans])
+        titled = in_title[hit.docnum]
+        words = {
+            word: spans
             for word, spans in offsets[hit.docnum].items()
-        ]
-        bonus = 0.0
-        for i, (idf_a, at_a) in enumerate(terms):
-            for idf_b, at_b in terms[i + 1 :]:
-                gap = _min_gap(at_a, at_b)
-                if gap:
-                    bonus += min(idf_a, idf_b) / gap**2
-        bonuses.append(bonus)
+            if word in typed_words and word not in titled
+        }
+        idfs = {word: searcher.idf("body", word) for word in words}
+        occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
+        window = _best_window(occurrences, idfs, PROXIMITY_WINDOW)
+        bonuses.append(window + sum(searcher.idf("body", word) for word in titled))
     return bonuses
 
 
@@ -379,17 +386,40 @@ def gram_scores(searcher, grams: list[str], docnums: list[int]) -> dict[int, flo
     return scores
 
 
-def _min_gap(a: list[int], b: list[int]) -> int:
-    """The smallest non-zero distance between two sorted position lists (0 when none)."""
-    best, i, j = 0, 0, 0
-    while i < len(a) and j < len(b):
-        gap = abs(a[i] - b[j])
-        if gap and (not best or gap < best):
-            best = gap
-        if a[i] < b[j]:
-            i += 1
-        else:
-            j += 1
+def title_matches(searcher, words: set[str], docnums: list[int]) -> dict[int, set[str]]:
+    """For each docnum, which of ``words`` its title holds (one postings walk per word)."""
+    found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
+    reader = searcher.reader()
+    for word in words:
+        if not reader.doc_frequency("title", word):
+            continue
+        postings = searcher.postings("title", word)
+        for docnum in sorted(docnums):
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                found[docnum].add(word)
+    return found
+
+
+def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], width: int) -> float:
+    """The largest idf sum of distinct words within ``width`` consecutive positions (a sliding
+    window over the sorted occurrences)."""
+    best = total = 0.0
+    inside: dict[str, int] = {}
+    first = 0
+    for pos, word in occurrences:
+        inside[word] = inside.get(word, 0) + 1
+        if inside[word] == 1:
+            total += idfs[word]
+        while occurrences[first][0] <= pos - width:
+            leaving = occurrences[first][1]
+            inside[leaving] -= 1
+            if not inside[leaving]:
+                total -= idfs[leaving]
+            first += 1
+        best = max(best, total)
     return best
 
 
@@ -502,7 +532,9 @@ class SearchEngine:
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
-            total, ranked, offsets = self._ranked(self._bounded(parsed), grams, lang, page, per_page)
+            total, ranked, offsets = self._ranked(
+                self._bounded(parsed), grams, typed_words, lang, page, per_page
+            )
             hits = [
                 self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
                 for hit, score in ranked
@@ -512,7 +544,13 @@ class SearchEngine:
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
 
     def _ranked(
-        self, query: wq.Query, grams: list[str], lang: str | None, page: int, per_page: int
+        self,
+        query: wq.Query,
+        grams: list[str],
+        typed_words: set[str],
+        lang: str | None,
+        page: int,
+        per_page: int,
     ) -> tuple[int, list, dict[int, dict[str, list]]]:
         """The total, the page's (hit, score) and the body offsets of the hits looked at.
 
@@ -531,7 +569,7 @@ class SearchEngine:
         hits = list(results)
         head = hits[:RERANK_DEPTH]
         offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
-        proximity = proximity_bonuses(self._searcher, head, offsets)
+        proximity = proximity_bonuses(self._searcher, head, offsets, typed_words)
         bigrams = gram_scores(self._searcher, grams, [hit.docnum for hit in head])
         rescored = sorted(
             (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -176,3 +177,50 @@ def test_second_writer_is_refused(seeds_copy: Path, tmp_index: Path) -> None:
     finally:
         holder.cancel()
     assert reindex([seeds_copy], tmp_index).unchanged == 5
+
+
+def engine_over(tmp_path: Path, texts: dict[str, str]) -> SearchEngine:
+    """An index of hand-written documents, one .txt file each (the first line is the title)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    reindex([folder], tmp_path / "index")
+    return SearchEngine(tmp_path / "index")
+
+
+# The same sentences in another order: only where the query's words stand differs (a tie, apart.txt
+# first, without the proximity bonus).
+GENEVA, BANGKOK = "The Geneva office wrote a report.", "Bangkok sent funding."
+FILLER = "Staff met twice. Rooms were booked early. Lunch was served late. Guests came from many cities."
+GENEVA_KO, BANGKOK_KO = "제네바 사무소가 보고서를 썼다.", "방콕이 기금을 보냈다."
+FILLER_KO = "직원들이 두 번 만났다. 회의실을 일찍 예약했다. 점심이 늦게 나왔다. 여러 도시에서 손님이 왔다."
+
+
+def apart_and_together(first: str, filler: str, last: str) -> dict[str, str]:
+    return {"apart.txt": f"Notes\n{first} {filler} {last}", "together.txt": f"Notes\n{filler} {first} {last}"}
+
+
+@pytest.mark.parametrize(
+    ("texts", "query"),
+    [
+        (apart_and_together(GENEVA, FILLER, BANGKOK), "Geneva report Bangkok funding"),
+        (apart_and_together(GENEVA_KO, FILLER_KO, BANGKOK_KO), "제네바 보고서 방콕 기금"),
+    ],
+)
+def test_words_close_together_rank_first(tmp_path: Path, texts, query) -> None:
+    assert ids(engine_over(tmp_path, texts).search(query)) == ["together.txt", "apart.txt"]
+
+
+def test_a_title_word_counts_as_near_every_sentence(tmp_path: Path) -> None:
+    # The article's own paragraph need not repeat its subject: with "Geneva" only in its title it
+    # beats a page that names Geneva in its text, far from the funding.
+    corpus = tmp_path / "corpus.jsonl"
+    records = [
+        {"id": "article", "title": "Geneva", "text": f"{FILLER} The office sent funding."},
+        {"id": "elsewhere", "title": "Notes", "text": f"Geneva. {FILLER} The office sent funding."},
+        *({"id": f"other{n}", "title": "Other", "text": FILLER} for n in range(4)),
+    ]
+    corpus.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    reindex([corpus], tmp_path / "index")
+    assert ids(SearchEngine(tmp_path / "index").search("Geneva funding")) == ["article", "elsewhere"]

@@ -224,3 +224,10 @@ def test_a_title_word_counts_as_near_every_sentence(tmp_path: Path) -> None:
     corpus.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     reindex([corpus], tmp_path / "index")
     assert ids(SearchEngine(tmp_path / "index").search("Geneva funding")) == ["article", "elsewhere"]
+
+
+def test_sharing_the_querys_syllables_ranks_first(tmp_path: Path) -> None:
+    # Both hold 노동 and 권리 (a tie, apart.txt first, for the words alone); the Hangul bigram
+    # bonus lifts the one written as the query writes it, 노동권리, whose bigram 동권 it shares.
+    texts = {"apart.txt": "법\n노동 권리 보장을 위한 법", "joined.txt": "법\n노동권리 보장을 위한 법"}
+    assert ids(engine_over(tmp_path, texts).search("노동권리")) == ["joined.txt", "apart.txt"]

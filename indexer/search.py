@@ -13,9 +13,10 @@ import re
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import islice, pairwise
 from math import log
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -37,6 +38,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.matching import ListMatcher, Matcher, NullMatcher, WrappingMatcher
 from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.searching import Hit as WhooshHit
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
@@ -57,7 +59,9 @@ TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the fi
 GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
-RERANK_DEPTH = 100  # the best hits that the proximity bonus reorders
+PHRASE_WEIGHT = 1.0
+GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
+RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 SNIPPET_CHARS = 240
 FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
 # An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
@@ -377,6 +381,30 @@ def proximity_bonuses(
     return bonuses
 
 
+def phrase_bonuses(searcher, hits, offsets: dict[int, dict[str, list]], typed: list[str]) -> list[float]:
+    """Per hit, the mean idf of each pair of neighbouring typed words that its body holds side by
+    side, in the typed order.
+
+    Neighbouring words of a query often name one thing (유럽 뮤직 어워드, boundary layer): a
+    passage holding the phrase should beat one holding its words apart (멜론 뮤직 어워드 … 유럽),
+    which the window bonus cannot tell.  This is the ordered-pair feature of Metzler and Croft's
+    sequential dependence model.  Positions count kept words, so particles and stopwords between
+    two words do not part them.
+    """
+    pairs = [pair for pair in dict.fromkeys(pairwise(typed)) if pair[0] != pair[1]]
+    bonuses = []
+    for hit in hits:
+        found = offsets[hit.docnum]
+        bonus = 0.0
+        for first, second in pairs:
+            if first in found and second in found:
+                after_first = {pos + 1 for pos, _, _ in found[first]}
+                if any(pos in after_first for pos, _, _ in found[second]):
+                    bonus += (searcher.idf("body", first) + searcher.idf("body", second)) / 2
+        bonuses.append(bonus)
+    return bonuses
+
+
 def gram_scores(searcher, grams: list[str], docnums: list[int]) -> dict[int, float]:
     """Per hit, the BM25 score of the query's Hangul bigrams in the ``grams`` field.
 
@@ -419,6 +447,10 @@ def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], wid
             first += 1
         best = max(best, total)
     return best
+
+
+def _best_first(scored: Iterable[tuple[WhooshHit, float]]) -> list[tuple[WhooshHit, float]]:
+    return sorted(scored, key=lambda pair: -pair[1])
 
 
 def _leading_text(text: str) -> str:
@@ -506,7 +538,7 @@ class SearchEngine:
         query = SURROGATE.sub("\ufffd", query)
         if query.strip():
             _validate(query, None, 1, 1)
-            parsed, typed_words = self._parse(query)
+            parsed, typed = self._parse(query)
         with self._lock:
             self._refresh()
             docnum = self._searcher.document_number(id=doc_id)
@@ -518,7 +550,7 @@ class SearchEngine:
                 bounded = self._bounded(parsed)
                 if self._searcher.search(bounded, filter={docnum}, limit=1):
                     offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
-                    tokens = match_tokens(offsets, typed_words)
+                    tokens = match_tokens(offsets, set(typed))
             return self._snippets.whole(body, tokens)
 
     def search(
@@ -528,15 +560,13 @@ class SearchEngine:
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed, typed_words = self._parse(query)
+        parsed, typed = self._parse(query)
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
-            total, ranked, offsets = self._ranked(
-                self._bounded(parsed), grams, typed_words, lang, page, per_page
-            )
+            total, ranked, offsets = self._ranked(self._bounded(parsed), grams, typed, lang, page, per_page)
             hits = [
-                self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
+                self._hit(hit, score, match_tokens(offsets[hit.docnum], set(typed)))
                 for hit, score in ranked
             ]
             suggestion = self._suggest(query)
@@ -547,7 +577,7 @@ class SearchEngine:
         self,
         query: wq.Query,
         grams: list[str],
-        typed_words: set[str],
+        typed: list[str],
         lang: str | None,
         page: int,
         per_page: int,
@@ -557,28 +587,29 @@ class SearchEngine:
         BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
         blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
         these OR queries that saves little, and the total then takes a second pass, or comes out
-        short if only replace is left on.  Then the top RERANK_DEPTH are reordered with the
-        bigram and proximity bonuses (deeper hits keep their BM25F order).  A page past the end
-        is empty.
+        short if only replace is left on.  Then two reorderings, the cheaper one deeper: the top
+        GRAMS_DEPTH by the bigram bonus, and the top RERANK_DEPTH of those by the proximity and
+        phrase bonuses (bonuses are never negative, so deeper hits stay below).  A page past the
+        end is empty.
         """
-        top = TopCollector(limit=max(page * per_page, RERANK_DEPTH), usequality=False, replace=0)
+        top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
         lang_filter = _lang_filter(lang)
         collector = top if lang_filter is None else FilterCollector(top, allow=lang_filter)
         self._searcher.search_with_collector(query, collector)
         results = collector.results()
         hits = list(results)
-        head = hits[:RERANK_DEPTH]
+        pool = hits[:GRAMS_DEPTH]
+        bigrams = gram_scores(self._searcher, grams, [hit.docnum for hit in pool])
+        pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
+        head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
         offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
-        proximity = proximity_bonuses(self._searcher, head, offsets, typed_words)
-        bigrams = gram_scores(self._searcher, grams, [hit.docnum for hit in head])
-        rescored = sorted(
-            (
-                (hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum] + PROXIMITY_WEIGHT * near)
-                for hit, near in zip(head, proximity, strict=True)
-            ),
-            key=lambda pair: -pair[1],
+        proximity = proximity_bonuses(self._searcher, head, offsets, set(typed))
+        phrases = phrase_bonuses(self._searcher, head, offsets, typed)
+        rescored = _best_first(
+            (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
+            for (hit, score), near, phrase in zip(pooled[:RERANK_DEPTH], proximity, phrases, strict=True)
         )
-        rescored += [(hit, hit.score) for hit in hits[RERANK_DEPTH:]]
+        rescored += pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]]
         shown = rescored[(page - 1) * per_page : page * per_page]
         deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
         offsets.update(matched_offsets(self._searcher, query, deeper))
@@ -646,18 +677,19 @@ class SearchEngine:
             postings.next()
         return spellings
 
-    def _parse(self, query: str) -> tuple[wq.Query, set[str]]:
-        """The query tree and the words typed, or QueryError when the query asks for too much work."""
-        typed_words = {token.text for token in self._analyzer(query, mode="query")}
-        if len(typed_words) > MAX_QUERY_WORDS:
+    def _parse(self, query: str) -> tuple[wq.Query, list[str]]:
+        """The query tree and the words typed, in order, or QueryError when the query asks for
+        too much work."""
+        typed = [token.text for token in self._analyzer(query, mode="query")]
+        if len(set(typed)) > MAX_QUERY_WORDS:
             raise QueryError(
-                f"The query has {len(typed_words)} different words; the limit is {MAX_QUERY_WORDS}."
+                f"The query has {len(set(typed))} different words; the limit is {MAX_QUERY_WORDS}."
             )
         parsed = exclude_negations(self._parse_syntax(query))
         wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
         if len(wildcards) > MAX_WILDCARDS:
             raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
-        return parsed, typed_words
+        return parsed, typed
 
     def _parse_syntax(self, query: str) -> wq.Query:
         """Whoosh's parse, or, where its grammar trips (``NOT AND "`` raises IndexError), the same

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import search
 from indexer.index import IndexLocked, IndexMissing, _open_or_create, _writer, reindex
 from indexer.search import QueryError, SearchEngine
 
@@ -226,8 +227,36 @@ def test_a_title_word_counts_as_near_every_sentence(tmp_path: Path) -> None:
     assert ids(SearchEngine(tmp_path / "index").search("Geneva funding")) == ["article", "elsewhere"]
 
 
-def test_sharing_the_querys_syllables_ranks_first(tmp_path: Path) -> None:
+@pytest.mark.parametrize("depths", [{}, {"GRAMS_DEPTH": 2, "RERANK_DEPTH": 1}])
+def test_sharing_the_querys_syllables_ranks_first(tmp_path: Path, monkeypatch, depths) -> None:
     # Both hold 노동 and 권리 (a tie, apart.txt first, for the words alone); the Hangul bigram
-    # bonus lifts the one written as the query writes it, 노동권리, whose bigram 동권 it shares.
+    # bonus lifts the one written as the query writes it, 노동권리, whose bigram 동권 it shares,
+    # also from below the hits the proximity bonus reorders.
+    for name, depth in depths.items():
+        monkeypatch.setattr(search, name, depth)
     texts = {"apart.txt": "법\n노동 권리 보장을 위한 법", "joined.txt": "법\n노동권리 보장을 위한 법"}
     assert ids(engine_over(tmp_path, texts).search("노동권리")) == ["joined.txt", "apart.txt"]
+
+
+@pytest.mark.parametrize(
+    ("texts", "query"),
+    [
+        # The same words in another order (a tie, apart.txt first, for the words and the window).
+        (
+            {
+                "apart.txt": "Notes\nThe layer was near the boundary.",
+                "phrase.txt": "Notes\nThe boundary layer was near.",
+            },
+            "boundary layer",
+        ),
+        (
+            {
+                "apart.txt": "행사\n뮤직 어워드가 올해 유럽 도시에서 열렸다.",
+                "phrase.txt": "행사\n유럽 뮤직 어워드가 올해 도시에서 열렸다.",
+            },
+            "유럽 뮤직 어워드",
+        ),
+    ],
+)
+def test_the_querys_words_side_by_side_rank_first(tmp_path: Path, texts, query) -> None:
+    assert ids(engine_over(tmp_path, texts).search(query)) == ["phrase.txt", "apart.txt"]

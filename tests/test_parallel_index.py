@@ -8,6 +8,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, reindex
+from indexer.search import RERANK_DEPTH, SearchEngine
 
 TEXT_FIELDS = ("title", "body")
 
@@ -77,3 +78,21 @@ def test_cancelled_parallel_writer_stops_its_workers(tmp_path: Path) -> None:
     writer.cancel()
     assert not any(task.is_alive() for task in writer.tasks)
     assert whoosh_index.open_dir(str(index_dir)).doc_count() == BATCH_DOCS * 2
+
+
+def test_a_parallel_index_ranks_and_highlights_as_one_segment_does(tmp_path: Path) -> None:
+    # The same scores and snippets, whichever segment a hit is in: the bonuses read postings one
+    # segment at a time, and Whoosh's DisMax once scored a compound by its whole word's score in
+    # another document, which depended on the segments.  (Fewer hits than the reranked depth,
+    # so ties at its edge cannot change which documents are shown.)
+    corpus = write_corpus(tmp_path, BATCH_DOCS * 2 + 50)
+    reindex([corpus], tmp_path / "serial", procs=1)
+    reindex([corpus], tmp_path / "parallel", procs=2)
+    serial, parallel = SearchEngine(tmp_path / "serial"), SearchEngine(tmp_path / "parallel")
+    for query in ("국제노동기구와 협력", "사람중심 인공지능", "고용노동부 장관", "Global Accelerator"):
+        one, two = serial.search(query, per_page=100), parallel.search(query, per_page=100)
+        assert 10 < one.total < RERANK_DEPTH
+        assert {hit.id: (hit.score, hit.snippet) for hit in two.hits} == {
+            hit.id: (hit.score, hit.snippet) for hit in one.hits
+        }
+        assert sum("<mark>" in hit.snippet for hit in one.hits) > len(one.hits) // 2

@@ -12,6 +12,7 @@ import unicodedata
 
 import pytest
 from test_parallel_index import write_corpus
+from whoosh import query as wq
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.qparser import OrGroup
@@ -19,7 +20,7 @@ from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import BigramField, reindex
-from indexer.search import FlatOr, LuceneBM25F, SearchEngine
+from indexer.search import BetterOf, FlatOr, LuceneBM25F, SearchEngine
 
 QUERIES = [
     "labor policy 협력",
@@ -102,3 +103,25 @@ def test_bigram_field_indexes_what_whooshs_text_field_would(form: str) -> None:
     postings = sorted(BigramField().index(text))
     assert postings == sorted(stock.index(text))
     assert ("노동".encode(), 4, 4.0, b"\x00\x00\x00\x04") in postings  # twice alone, twice inside
+
+
+def all_scores(engine: SearchEngine, query: wq.Query) -> dict[int, float]:
+    every = TopCollector(limit=engine.doc_count(), usequality=False, replace=0)
+    engine._searcher.search_with_collector(query, every)
+    return {hit.docnum: hit.score for hit in every.results()}
+
+
+WHOOSHS_DISMAX = pytest.param(wq.DisjunctionMax, marks=pytest.mark.xfail(strict=True))
+
+
+@pytest.mark.parametrize("query_class", [BetterOf, WHOOSHS_DISMAX])
+def test_better_of_scores_each_document_by_its_own_matches(engine: SearchEngine, query_class) -> None:
+    # Whoosh's DisjunctionMax (the xfail) gives a document the score its other branch has in a
+    # later document, whenever both branches are still active.
+    branches = [wq.Term("body", "노동"), wq.Term("body", "polici", boost=3.0)]
+    alone = [all_scores(engine, branch) for branch in branches]
+    expected = {
+        docnum: max(scores[docnum] for scores in alone if docnum in scores)
+        for docnum in alone[0].keys() | alone[1].keys()
+    }
+    assert all_scores(engine, query_class(branches)) == pytest.approx(expected, rel=1e-12)

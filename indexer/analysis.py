@@ -166,6 +166,8 @@ class BilingualTokenizer(SpanTokenizer):
         for offset, chunk in korean:
             # U+FFFD for a surrogate keeps every offset where it was.
             for m in kiwi.tokenize(SURROGATE.sub("\ufffd", chunk)):
+                if not m.len:  # a morpheme Kiwi restores with no letters of its own (하 in 협력을게)
+                    continue
                 tag = m.tag.partition("-")[0]  # VV-R, VA-I: irregular stems are verbs too
                 form = m.lemma if tag in LEMMA_TAGS else m.form
                 raw.append((offset + m.start, offset + m.start + m.len, form, tag))

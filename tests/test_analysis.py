@@ -86,6 +86,12 @@ def test_offsets_are_exact_in_mixed_text() -> None:
     assert by_term["polici"] == "policies"
 
 
+def test_a_morpheme_with_no_letters_is_dropped() -> None:
+    # Kiwi reads 협력을게 with a restored 하 of length 0 before 게 (found by test_fuzz.py): a token
+    # must cover text, or highlights and offsets break.
+    assert spans("협력을게") == [("협력", 0, 0, 2)]
+
+
 def test_positions_skip_dropped_particles() -> None:
     positions = {text: pos for text, pos, _, _ in spans("사무총장을 만나")}
     assert positions["만나다"] == positions["사무총장"] + 1

@@ -21,7 +21,7 @@ from pathlib import Path
 import charset_normalizer
 from langdetect import DetectorFactory, LangDetectException, detect
 
-from indexer.analysis import HANGUL, SURROGATE
+from indexer.analysis import HANGUL, SURROGATE, nfc
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -231,7 +231,7 @@ def _tidy(text: str) -> str:
     """NFC (macOS names and some exports are NFD), one newline style, no runs of blank lines, and
     U+FFFD for lone surrogates (JSON ``\\ud800`` escapes), which cannot be stored."""
     text = SURROGATE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = unicodedata.normalize("NFC", text)
+    text = nfc(text)
     return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
 
 

@@ -337,8 +337,9 @@ class Snippets:
         return self.formatter.format_fragment(Fragment(text, tokens, 0, len(text)))
 
 
-def postings_at(searcher, fieldname: str, word: str, docnums: list[int], weighting=None):
-    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it.
+def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
+    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it
+    (and scored by the searcher's weighting).
 
     One cursor a segment walks the hits in docnum order: blocks that end before the next hit
     are passed without being read, and a hit is found in a block by bisection.  Whoosh's
@@ -353,7 +354,7 @@ def postings_at(searcher, fieldname: str, word: str, docnums: list[int], weighti
         local = [docnum - offset for docnum in wanted if offset <= docnum < end]
         if not local:
             continue
-        postings = segment.postings(fieldname, word, weighting=weighting)
+        postings = segment.postings(fieldname, word)
         for docnum in _positioned(postings, local):
             yield offset + docnum, postings
 
@@ -468,7 +469,7 @@ def gram_scores(searcher, grams: list[str], docnums: list[int]) -> dict[int, flo
     """
     scores = dict.fromkeys(docnums, 0.0)
     for gram in grams:
-        for docnum, postings in postings_at(searcher, "grams", gram, docnums, searcher.weighting):
+        for docnum, postings in postings_at(searcher, "grams", gram, docnums):
             scores[docnum] += postings.score()
     return scores
 
@@ -614,12 +615,13 @@ class SearchEngine:
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
         parsed, typed = self._parse(query)
+        typed_words = set(typed)
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
             total, ranked, offsets = self._ranked(self._bounded(parsed), grams, typed, lang, page, per_page)
             hits = [
-                self._hit(hit, score, match_tokens(offsets[hit.docnum], set(typed)))
+                self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
                 for hit, score in ranked
             ]
             suggestion = self._suggest(query)

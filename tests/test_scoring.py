@@ -43,13 +43,17 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
 
 def results(engine: SearchEngine) -> list[tuple[int, dict[int, float]]]:
     """Per query: the total users get, and the score of every document the word query matches."""
-    found = []
-    for query in QUERIES:
-        total = engine.search(query).total
-        every = TopCollector(limit=engine.doc_count(), usequality=False, replace=0)
-        engine._searcher.search_with_collector(engine._bounded(engine._parse(query)[0]), every)
-        found.append((total, {hit.docnum: hit.score for hit in every.results()}))
-    return found
+    return [
+        (engine.search(query).total, all_scores(engine, engine._bounded(engine._parse(query)[0])))
+        for query in QUERIES
+    ]
+
+
+def all_scores(engine: SearchEngine, query: wq.Query) -> dict[int, float]:
+    """The score of every document ``query`` matches."""
+    every = TopCollector(limit=engine.doc_count(), usequality=False, replace=0)
+    engine._searcher.search_with_collector(query, every)
+    return {hit.docnum: hit.score for hit in every.results()}
 
 
 def assert_same(found: list, expected: list) -> None:
@@ -103,12 +107,6 @@ def test_bigram_field_indexes_what_whooshs_text_field_would(form: str) -> None:
     postings = sorted(BigramField().index(text))
     assert postings == sorted(stock.index(text))
     assert ("노동".encode(), 4, 4.0, b"\x00\x00\x00\x04") in postings  # twice alone, twice inside
-
-
-def all_scores(engine: SearchEngine, query: wq.Query) -> dict[int, float]:
-    every = TopCollector(limit=engine.doc_count(), usequality=False, replace=0)
-    engine._searcher.search_with_collector(query, every)
-    return {hit.docnum: hit.score for hit in every.results()}
 
 
 WHOOSHS_DISMAX = pytest.param(wq.DisjunctionMax, marks=pytest.mark.xfail(strict=True))

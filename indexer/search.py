@@ -8,7 +8,6 @@ two changes: loose words are OR-ed, their scores summed, so documents with more 
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 import time
@@ -23,26 +22,25 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
-from whoosh.analysis import Token
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.fields import TEXT
-from whoosh.highlight import (
-    FIRST,
-    BasicFragmentScorer,
-    Formatter,
-    Fragment,
-    PinpointFragmenter,
-    top_fragments,
-)
 from whoosh.index import EmptyIndexError
-from whoosh.matching import DisjunctionMaxMatcher, ListMatcher, Matcher, NullMatcher, WrappingMatcher
+from whoosh.matching import (
+    DisjunctionMaxMatcher,
+    FilterMatcher,
+    ListMatcher,
+    Matcher,
+    NullMatcher,
+    WrappingMatcher,
+)
 from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Hit as WhooshHit
 from whoosh.support.levenshtein import distance
 
-from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
+from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, warm_up
+from indexer.highlight import Offsets, Span, Unit, mark, snippet, unit_spans
 from indexer.index import open_index
 
 MAX_QUERY_CHARS = 1000
@@ -63,8 +61,6 @@ PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
 GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
-SNIPPET_CHARS = 240
-FRAGMENT_CHARS = 160  # matches grouped in one passage; 50 characters of context on each side
 # An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
 LATIN_WORD = re.compile(r"(?<![\w':])[A-Za-z][A-Za-z']*(?![\w':])")
 SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
@@ -163,6 +159,22 @@ def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
     return scores
 
 
+def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
+    """The W3 leaf matcher under Whoosh's wrappers of one stored word's postings, with the boost
+    a WrappingMatcher adds and the deleted documents a FilterMatcher hides (None: another kind).
+
+    A term query's matcher is ``WrappingMatcher`` (boosted) around ``FilterMatcher`` (a segment
+    with deleted documents) around the leaf; the fast paths read the leaf's blocks and must
+    then skip the deleted documents themselves.
+    """
+    boost, deleted = 1.0, frozenset()
+    if type(matcher) is WrappingMatcher:
+        matcher, boost = matcher.child, matcher.boost
+    if type(matcher) is FilterMatcher and matcher._exclude:
+        matcher, deleted = matcher.child, matcher._ids
+    return (matcher if type(matcher) is W3LeafMatcher else None), boost, deleted
+
+
 def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     """Add the score of each document ``matcher`` matches into ``scores``.
 
@@ -170,10 +182,10 @@ def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     at a time from Whoosh's W3 leaf matcher, which otherwise takes five method calls a posting;
     the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
     This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
-    tests/test_scoring.py compares the scores with Whoosh's own.
+    tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
     """
-    leaf, boost = (matcher.child, matcher.boost) if type(matcher) is WrappingMatcher else (matcher, 1.0)
-    if type(leaf) is not W3LeafMatcher or type(leaf.scorer) is not NormsScorer:
+    leaf, boost, deleted = raw_postings(matcher)
+    if leaf is None or type(leaf.scorer) is not NormsScorer:
         while matcher.is_active():
             scores[matcher.id()] += matcher.score()
             matcher.next()
@@ -184,7 +196,8 @@ def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
         leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
         start = leaf._i
         for docnum, tf in zip(leaf._ids[start:], leaf._weights[start:], strict=True):
-            scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
+            if docnum not in deleted:
+                scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
         leaf._next_block()
 
 
@@ -258,13 +271,13 @@ class BilingualParser(QueryParser):
             return wq.NullQuery
         # The same word cut into 2-syllable pieces: long Hangul words give way to their pieces.
         pieces = [t.text for t in tokens if t.piece or not HANGUL_SYLLABLES.match(t.text) or len(t.text) < 3]
-        whole = _all_of(fieldname, words, termclass, boost)
+        whole = _all_of(Word, fieldname, words, termclass, boost)
         if not pieces or pieces == words:
             return whole
         # The better of the two cuts counts, not their sum (which made long words outweigh the
         # rest of a question); pieces are scaled to the word count for the same reason.
         scale = len(set(words)) / len(set(pieces))
-        return BetterOf([whole, _all_of(fieldname, pieces, termclass, boost * scale)])
+        return BetterOf([whole, _all_of(Pieces, fieldname, pieces, termclass, boost * scale)])
 
 
 def exclude_negations(query: wq.Query) -> wq.Query:
@@ -283,58 +296,46 @@ def exclude_negations(query: wq.Query) -> wq.Query:
     return query
 
 
-def _all_of(fieldname: str, texts: list[str], termclass, boost: float) -> wq.Query:
+def _all_of(word_class: type[Word], fieldname: str, texts: list[str], termclass, boost: float) -> wq.Query:
     terms = [termclass(fieldname, text, boost=boost) for text in dict.fromkeys(texts)]
-    return terms[0] if len(terms) == 1 else wq.And(terms)
+    return terms[0] if len(terms) == 1 else word_class(terms)
 
 
-class MarkFormatter(Formatter):
-    """Escape everything and wrap each run of touching or overlapping matches in one <mark>."""
+class Word(wq.CompoundQuery):
+    """The morphemes of one typed word, all required, as Whoosh's And matches them.
 
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text)
-
-    def format_fragment(self, fragment, replace=False) -> str:
-        spans: list[list[int]] = []
-        for token in sorted(fragment.matches, key=lambda t: t.startchar):
-            if spans and token.startchar <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], token.endchar)
-            else:
-                spans.append([token.startchar, token.endchar])
-        out, index, text = [], fragment.startchar, fragment.text
-        for start, end in spans:
-            out.append(self._text(text[index:start]))
-            out.append(f"<mark>{self._text(text[start:end])}</mark>")
-            index = end
-        out.append(self._text(text[index : fragment.endchar]))
-        return "".join(out)
-
-
-class Snippets:
-    """Up to three passages around a hit's matches, from the offsets stored in the index.
-
-    Reading stored offsets (not re-running Kiwi) is fast and marks exactly the surface words that
-    matched.  When a long compound matched whole, its 2-syllable pieces are not marked elsewhere
-    in the text (``국제노동기구`` should not light up every ``노동``), unless typed as words.
+    Not an And: Whoosh merges an And into an enclosing one, and highlighting needs to know which
+    terms make one word (they are marked only side by side).
     """
 
-    def __init__(self) -> None:
-        self.fragmenter = PinpointFragmenter(
-            maxchars=FRAGMENT_CHARS, surround=50, autotrim=True, charlimit=None
-        )
-        self.scorer = BasicFragmentScorer()
-        self.formatter = MarkFormatter()
+    JOINT = " AND "
+    intersect_merge = True
+    requires = wq.And.requires
+    estimate_size = wq.And.estimate_size
+    _matcher = wq.And._matcher
 
-    def __call__(self, body: str, tokens: list[Token]) -> str:
-        fragments = self.fragmenter.fragment_matches(body, tokens)
-        best = top_fragments(fragments, 3, self.scorer, FIRST)
-        return self.formatter.format(best) if best else _leading_text(body)
 
-    def whole(self, text: str, tokens: list[Token]) -> str:
-        """All of ``text``, escaped, with every match marked (the document page)."""
-        return self.formatter.format_fragment(Fragment(text, tokens, 0, len(text)))
+class Pieces(Word):
+    """The 2-syllable pieces of one typed word (marked where they stand on consecutive characters)."""
+
+
+def query_units(query: wq.Query, fieldname: str = "body") -> set[Unit]:
+    """What of ``query`` a highlight marks in ``fieldname``: its typed words (each term, or the
+    morphemes or pieces of a compound) and phrases, not what it excludes."""
+    if isinstance(query, wq.Not):
+        return set()
+    if isinstance(query, wq.AndNot):
+        return query_units(query.a, fieldname)
+    if isinstance(query, Word):
+        terms = [sub for sub in query.subqueries if isinstance(sub, wq.Term)]
+        if {term.fieldname for term in terms} != {fieldname}:
+            return set()
+        return {Unit(tuple(term.text for term in terms), "pieces" if isinstance(query, Pieces) else "word")}
+    if isinstance(query, wq.Phrase):
+        return {Unit(tuple(query.words), "phrase")} if query.fieldname == fieldname else set()
+    if isinstance(query, wq.Term):
+        return {Unit((query.text,))} if query.fieldname == fieldname else set()
+    return set().union(*(query_units(child, fieldname) for child in query.children()))
 
 
 def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
@@ -355,15 +356,31 @@ def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
         if not local:
             continue
         postings = segment.postings(fieldname, word)
-        for docnum in _positioned(postings, local):
-            yield offset + docnum, postings
+        leaf, _, deleted = raw_postings(postings)
+        if leaf is None:  # not a W3 leaf: Whoosh's own skipping
+            yield from ((offset + docnum, postings) for docnum in _skipped_to(postings, local))
+            continue
+        for docnum in _positioned(leaf, local):
+            if docnum not in deleted:
+                yield offset + docnum, leaf
+
+
+def _skipped_to(postings: Matcher, docnums: list[int]) -> Iterator[int]:
+    """Move any matcher onto each of the sorted ``docnums`` it holds, yielding those."""
+    for target in docnums:
+        if not postings.is_active():
+            return
+        if postings.id() < target:
+            postings.skip_to(target)
+        if postings.is_active() and postings.id() == target:
+            yield target
 
 
 def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
     """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
 
-    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does (the index's codec is a
-    W3 codec, so every stored word's postings are one).
+    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
+    the caller's to skip (the leaf does not know them).
     """
     targets = iter(docnums)
     target = next(targets, None)
@@ -391,19 +408,6 @@ def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, 
         for docnum, postings in postings_at(searcher, "body", word, docnums):
             found[docnum][word] = postings.value_as("characters")
     return found
-
-
-def match_tokens(offsets: dict[str, list], typed_words: set[str]) -> list[Token]:
-    """The body's matched words, in text order, as tokens carrying their stored offsets."""
-    hidden = {piece for word in offsets for piece in compound_pieces(word)} - typed_words
-    tokens = [
-        Token(text=word, startchar=start, endchar=end)
-        for word, spans in offsets.items()
-        if word not in hidden
-        for _, start, end in spans
-    ]
-    tokens.sort(key=lambda token: token.startchar)
-    return tokens
 
 
 def proximity_bonuses(
@@ -507,12 +511,6 @@ def _best_first(scored: Iterable[tuple[WhooshHit, float]]) -> list[tuple[WhooshH
     return sorted(scored, key=lambda pair: -pair[1])
 
 
-def _leading_text(text: str) -> str:
-    """The start of a document, escaped, for hits whose body holds no match (title-only hits)."""
-    snippet = text[:SNIPPET_CHARS]
-    return html.escape(snippet) + ("…" if len(text) > SNIPPET_CHARS else "")
-
-
 class SearchEngine:
     """One open index and its searcher, refreshed when a reindex commits."""
 
@@ -532,7 +530,6 @@ class SearchEngine:
         self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
-        self._snippets = Snippets()
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
         self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
 
@@ -599,13 +596,13 @@ class SearchEngine:
             if docnum is None:
                 return None
             body = self._searcher.stored_fields(docnum)["body"]
-            tokens: list[Token] = []
+            spans: list[Span] = []
             if query.strip():
                 bounded = self._bounded(parsed)
                 if self._searcher.search(bounded, filter={docnum}, limit=1):
                     offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
-                    tokens = match_tokens(offsets, set(typed))
-            return self._snippets.whole(body, tokens)
+                    spans = unit_spans(query_units(bounded), offsets, body)
+            return mark(body, spans)
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
@@ -615,15 +612,13 @@ class SearchEngine:
         _validate(query, lang, page, per_page)
         started = time.perf_counter()
         parsed, typed = self._parse(query)
-        typed_words = set(typed)
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
-            total, ranked, offsets = self._ranked(self._bounded(parsed), grams, typed, lang, page, per_page)
-            hits = [
-                self._hit(hit, score, match_tokens(offsets[hit.docnum], typed_words))
-                for hit, score in ranked
-            ]
+            bounded = self._bounded(parsed)
+            total, ranked, offsets = self._ranked(bounded, grams, typed, lang, page, per_page)
+            units = query_units(bounded)
+            hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
             suggestion = self._suggest(query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
@@ -760,13 +755,14 @@ class SearchEngine:
         """``parsed`` with each wildcard expanded, within MAX_EXPANSIONS (call holding the lock)."""
         return parsed.accept(lambda query: _capped_expansion(query, self._searcher.reader()))
 
-    def _hit(self, hit, score: float, tokens: list[Token]) -> Hit:
+    def _hit(self, hit, score: float, units: set[Unit], offsets: Offsets) -> Hit:
+        body = hit["body"]
         return Hit(
             id=hit["id"],
             title=hit["title"],
             lang=hit["lang"],
             score=round(score, 4),
-            snippet=self._snippets(hit["body"], tokens),
+            snippet=snippet(body, unit_spans(units, offsets, body)),
             path=hit["path"],
         )
 

@@ -88,7 +88,8 @@ def test_language_filter(seeds_engine) -> None:
 
 def test_highlight_marks_the_exact_surface_span(seeds_engine) -> None:
     snippet = seeds_engine.search("협력").hits[0].snippet
-    assert "국제<mark>협력</mark>을" in snippet
+    assert "ILO간 <mark>협력</mark>을" in snippet
+    assert "국제<mark>협력</mark>을" in seeds_engine.mark_document(KO, "협력")
     english = seeds_engine.search("policies", lang="en").hits[0].snippet
     assert re.search(r"<mark>polic(y|ies)</mark>", english)
 

@@ -24,7 +24,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from indexer.analysis import has_hangul, make_analyzer, make_bigram_analyzer, warm_up
 from indexer.documents import Document, Skipped, Unchanged, read_documents
@@ -210,6 +210,15 @@ class ParallelWriter(MpWriter):
         SegmentWriter.cancel(self)
 
 
+def merge_small_dropping_empty(writer: SegmentWriter, segments: list) -> list:
+    """Whoosh's default merge policy, after dropping the segments whose every document is deleted.
+
+    Whoosh keeps such a segment in the table of contents for ever (Lucene drops it at commit):
+    each reindex that replaced a segment's documents left one more behind, read by every search.
+    """
+    return MERGE_SMALL(writer, [segment for segment in segments if segment.doc_count() > 0])
+
+
 def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:
     """Take the write lock or explain who holds it."""
     pid_file = index_dir / PID_FILE
@@ -303,7 +312,7 @@ def reindex(
         if full:
             writer.commit(mergetype=CLEAR)
         elif touched or summary.added or summary.updated or summary.deleted:
-            writer.commit()
+            writer.commit(mergetype=merge_small_dropping_empty)
         else:
             writer.cancel()
     except BaseException:

@@ -34,7 +34,15 @@ from whoosh.matching import (
     NullMatcher,
     WrappingMatcher,
 )
-from whoosh.qparser import FieldsPlugin, MultifieldPlugin, OrGroup, QueryParser, RangePlugin
+from whoosh.qparser import (
+    FieldsPlugin,
+    MultifieldPlugin,
+    OrGroup,
+    PlusMinusPlugin,
+    QueryParser,
+    RangePlugin,
+    syntax,
+)
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Hit as WhooshHit
 from whoosh.support.levenshtein import distance
@@ -165,7 +173,9 @@ def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozens
 
     A term query's matcher is ``WrappingMatcher`` (boosted) around ``FilterMatcher`` (a segment
     with deleted documents) around the leaf; the fast paths read the leaf's blocks and must
-    then skip the deleted documents themselves.
+    then skip the deleted documents themselves.  Every stored word's postings are such a leaf
+    (Whoosh's one other kind, postings inlined in the term info, cannot be written by
+    whoosh-reloaded 2.7.5); tests/test_scoring.py checks it on an index with deletions.
     """
     boost, deleted = 1.0, frozenset()
     if type(matcher) is WrappingMatcher:
@@ -205,6 +215,29 @@ class FlatOrGroup(OrGroup):
     """The parser's group for loose words, built as a FlatOr."""
 
     qclass = FlatOr
+
+
+class SignsPlugin(PlusMinusPlugin):
+    """``+word`` must be in a hit and ``-word`` must not, as in Elasticsearch's simple_query_string
+    and Google; the other words stay a loose OR.  A sign counts only at the start of a word, so
+    ``Young-hoon`` and ``COVID-19`` keep their hyphens."""
+
+    def __init__(self) -> None:
+        super().__init__(plusexpr=r"(?<![^\s(])\+(?=[^\s+-])", minusexpr=r"(?<![^\s(])-(?=[^\s+-])")
+
+    def do_plusminus(self, parser, group):
+        if not any(isinstance(node, self.Plus | self.Minus) for node in group):
+            return group  # as parsed: the loose words keep the parser's (flat) OR group
+        required, optional, banned = syntax.AndGroup(), parser.group(), syntax.OrGroup()
+        target = optional
+        for node in group:
+            if isinstance(node, self.Plus | self.Minus):
+                target = required if isinstance(node, self.Plus) else banned
+            else:
+                target.append(node)
+                target = optional
+        result = syntax.AndMaybeGroup([required, optional]) if required and optional else required or optional
+        return syntax.AndNotGroup([result, banned]) if banned else result
 
 
 class BetterOfMatcher(DisjunctionMaxMatcher):
@@ -357,23 +390,9 @@ def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
             continue
         postings = segment.postings(fieldname, word)
         leaf, _, deleted = raw_postings(postings)
-        if leaf is None:  # not a W3 leaf: Whoosh's own skipping
-            yield from ((offset + docnum, postings) for docnum in _skipped_to(postings, local))
-            continue
         for docnum in _positioned(leaf, local):
             if docnum not in deleted:
                 yield offset + docnum, leaf
-
-
-def _skipped_to(postings: Matcher, docnums: list[int]) -> Iterator[int]:
-    """Move any matcher onto each of the sorted ``docnums`` it holds, yielding those."""
-    for target in docnums:
-        if not postings.is_active():
-            return
-        if postings.id() < target:
-            postings.skip_to(target)
-        if postings.is_active() and postings.id() == target:
-            yield target
 
 
 def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
@@ -526,6 +545,7 @@ class SearchEngine:
         # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self._parser.remove_plugin_class(RangePlugin)
+        self._parser.add_plugin(SignsPlugin())
         searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
         self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
@@ -615,8 +635,9 @@ class SearchEngine:
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
-            bounded = self._bounded(parsed)
-            total, ranked, offsets = self._ranked(bounded, grams, typed, lang, page, per_page)
+            bounded, filters = split_filters(self._bounded(parsed))
+            allow = _all_of_filters([*filters, _lang_filter(lang)])
+            total, ranked, offsets = self._ranked(bounded, grams, typed, allow, page, per_page)
             units = query_units(bounded)
             hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
             suggestion = self._suggest(query)
@@ -628,7 +649,7 @@ class SearchEngine:
         query: wq.Query,
         grams: list[str],
         typed: list[str],
-        lang: str | None,
+        allow: wq.Query | None,
         page: int,
         per_page: int,
     ) -> tuple[int, list, dict[int, dict[str, list]]]:
@@ -643,8 +664,7 @@ class SearchEngine:
         end is empty.
         """
         top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
-        lang_filter = _lang_filter(lang)
-        collector = top if lang_filter is None else FilterCollector(top, allow=lang_filter)
+        collector = top if allow is None else FilterCollector(top, allow=allow)
         self._searcher.search_with_collector(query, collector)
         results = collector.results()
         hits = list(results)
@@ -797,3 +817,33 @@ def _lang_filter(lang: str | None) -> wq.Query | None:
     if lang in LANGS:
         return wq.Or([wq.Term("lang", code) for code in LANGS[lang]])
     return None
+
+
+def _all_of_filters(filters: list[wq.Query | None]) -> wq.Query | None:
+    kept = [query for query in filters if query is not None]
+    return None if not kept else kept[0] if len(kept) == 1 else wq.And(kept)
+
+
+def split_filters(query: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
+    """``query`` without its ``lang:`` terms, and those terms as filters.
+
+    ``lang:ko ILO`` means Korean documents about ILO (a filter, as Elasticsearch's filter context),
+    not "ILO or anything Korean"; ``lang:ko`` alone lists the Korean documents.
+    """
+    if _is_lang(query):
+        return wq.Every(), [_lang_filter(query.text) or query]
+    if isinstance(query, wq.AndNot | wq.AndMaybe):
+        kept, filters = split_filters(query.a)
+        return query.__class__(kept, query.b), filters
+    if isinstance(query, wq.Or | wq.And) and any(_is_lang(sub) for sub in query.subqueries):
+        langs = [_lang_filter(sub.text) or sub for sub in query.subqueries if _is_lang(sub)]
+        rest = [sub for sub in query.subqueries if not _is_lang(sub)]
+        joined = langs[0] if len(langs) == 1 else (wq.And if isinstance(query, wq.And) else wq.Or)(langs)
+        if not rest:
+            return wq.Every(), [joined]
+        return (rest[0] if len(rest) == 1 else query.__class__(rest, boost=query.boost)), [joined]
+    return query, []
+
+
+def _is_lang(query: wq.Query) -> bool:
+    return isinstance(query, wq.Term) and query.fieldname == "lang"

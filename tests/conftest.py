@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,11 +90,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """A real `dari serve` on a free port over an empty index dir, so it indexes the seeds itself."""
-    index_dir = tmp_path_factory.mktemp("served-index")
-    log_path = index_dir.parent / "dari-serve.log"
+@contextmanager
+def served(index_dir: Path, log_path: Path) -> Iterator[str]:
+    """A real `dari serve` on a free port over ``index_dir`` (indexing the seeds if it is empty),
+    its base URL once /api/health answers; stopped on exit."""
     port = _free_port()
     dari = Path(sys.executable).with_name("dari")
     with log_path.open("wb") as log:
@@ -120,3 +120,11 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """A real `dari serve` on a free port over an empty index dir, so it indexes the seeds itself."""
+    index_dir = tmp_path_factory.mktemp("served-index")
+    with served(index_dir, index_dir.parent / "dari-serve.log") as base:
+        yield base

@@ -13,21 +13,48 @@ from indexer.search import RERANK_DEPTH, SearchEngine
 TEXT_FIELDS = ("title", "body")
 
 
-def write_corpus(folder: Path, docs: int) -> Path:
-    """A jsonl of documents recombined from the seeds' lines (Korean and English)."""
+def corpus_documents(docs: int) -> list[dict]:
+    """Documents recombined from the seeds' lines (Korean and English)."""
     lines = [
         line
         for path in sorted(bundled_seeds().iterdir())
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+    return [
+        {
+            "id": f"d{i:04d}",
+            "title": lines[i % len(lines)][:60],
+            "text": "\n".join(lines[(i * 7 + k) % len(lines)] for k in range(1 + i % 3)),
+        }
+        for i in range(docs)
+    ]
+
+
+def write_corpus(folder: Path, docs: int) -> Path:
+    """A jsonl of ``corpus_documents``."""
     path = folder / "docs.jsonl"
     with path.open("w", encoding="utf-8") as f:
-        for i in range(docs):
-            body = "\n".join(lines[(i * 7 + k) % len(lines)] for k in range(1 + i % 3))
-            doc = {"id": f"d{i:04d}", "title": lines[i % len(lines)][:60], "text": body}
+        for doc in corpus_documents(docs):
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
     return path
+
+
+def write_files(folder: Path, documents: list[dict]) -> Path:
+    """A folder holding each document as a text file, its title as the first line; files whose
+    text is the same are left untouched (an incremental reindex then skips them) and files of
+    documents no longer listed are removed."""
+    target = folder / "files"
+    target.mkdir(exist_ok=True)
+    wanted = {f"{doc['id']}.txt": f"{doc['title']}\n{doc['text']}\n" for doc in documents}
+    for path in target.iterdir():
+        if path.name not in wanted:
+            path.unlink()
+    for name, text in wanted.items():
+        path = target / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return target
 
 
 def snapshot(index_dir: Path) -> tuple[int, dict, dict, dict]:
@@ -96,3 +123,19 @@ def test_a_parallel_index_ranks_and_highlights_as_one_segment_does(tmp_path: Pat
             hit.id: (hit.score, hit.snippet) for hit in one.hits
         }
         assert sum("<mark>" in hit.snippet for hit in one.hits) > len(one.hits) // 2
+
+
+def test_a_reindex_that_replaces_a_whole_segment_drops_it(tmp_path: Path) -> None:
+    # Whoosh keeps a segment whose every document is deleted in the index for ever; a jsonl whose
+    # stat changed rewrites all its documents, so each such run left one more dead segment.
+    corpus = write_corpus(tmp_path, BATCH_DOCS * 2)
+    reindex([corpus], tmp_path / "index", procs=2)
+    for round_ in range(3):
+        with corpus.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"id": f"new{round_}", "text": "새 문서 new document"}) + "\n")
+        reindex([corpus], tmp_path / "index", procs=2)
+        segments = whoosh_index.open_dir(str(tmp_path / "index"))._segments()
+        assert all(segment.doc_count() > 0 for segment in segments), [
+            (segment.doc_count_all(), segment.deleted_count()) for segment in segments
+        ]
+        assert sum(segment.doc_count() for segment in segments) == BATCH_DOCS * 2 + round_ + 1

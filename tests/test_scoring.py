@@ -11,8 +11,9 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from test_parallel_index import write_corpus
+from test_parallel_index import corpus_documents, write_files
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.qparser import OrGroup
@@ -20,7 +21,7 @@ from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import BigramField, reindex
-from indexer.search import BetterOf, FlatOr, LuceneBM25F, SearchEngine
+from indexer.search import BetterOf, FlatOr, LuceneBM25F, SearchEngine, postings_at, raw_postings
 
 QUERIES = [
     "labor policy 협력",
@@ -33,11 +34,20 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    """400 documents in two segments (two worker processes), many words in several blocks."""
+@pytest.fixture(scope="module", params=["two segments", "with deletions"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """400 documents in two segments (two worker processes), many words in several blocks; then,
+    as an incremental reindex leaves it, with a fifth of the files deleted and a seventh edited
+    (a new segment beside the old ones, which hold deleted documents)."""
     folder = tmp_path_factory.mktemp("scoring")
-    reindex([write_corpus(folder, 400)], folder / "index", procs=2)
+    docs = corpus_documents(400)
+    reindex([write_files(folder, docs)], folder / "index", procs=2)
+    if request.param == "with deletions":
+        kept = [doc for i, doc in enumerate(docs) if i % 5]
+        for doc in kept[::7]:
+            doc["text"] += "\nThe labor policy of the ILO, 국제노동기구 협력."
+        summary = reindex([write_files(folder, kept)], folder / "index", procs=2)
+        assert summary.deleted == 80 and summary.updated == len(kept[::7])
     return SearchEngine(folder / "index")
 
 
@@ -63,8 +73,10 @@ def assert_same(found: list, expected: list) -> None:
         assert scores == pytest.approx(expected_scores, rel=1e-12)
 
 
-def test_the_index_has_two_segments(engine: SearchEngine) -> None:
-    assert len(engine._searcher.subsearchers) == 2
+def test_the_index_has_two_segments_or_more_with_deletions(engine: SearchEngine) -> None:
+    segments = [segment.reader() for segment, _ in engine._searcher.subsearchers]
+    deleted = sum(reader.doc_count_all() - reader.doc_count() for reader in segments)
+    assert (len(segments), deleted) in {(2, 0), (3, 80 + 320 // 7 + 1)}
 
 
 def test_flat_or_scores_like_whooshs_or(engine: SearchEngine) -> None:
@@ -123,3 +135,35 @@ def test_better_of_scores_each_document_by_its_own_matches(engine: SearchEngine,
         for docnum in alone[0].keys() | alone[1].keys()
     }
     assert all_scores(engine, query_class(branches)) == pytest.approx(expected, rel=1e-12)
+
+
+def stock_postings(searcher, word: str, docnums: set[int]) -> dict[int, list]:
+    """Whoosh's own reading of ``word``'s body postings for ``docnums`` (deleted ones skipped)."""
+    found = {}
+    for segment, offset in searcher.subsearchers or [(searcher, 0)]:
+        if ("body", word) in segment.reader():
+            for docnum, value in segment.postings("body", word).items_as("characters"):
+                if offset + docnum in docnums:
+                    found[offset + docnum] = value
+    return found
+
+
+def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
+    searcher = engine._searcher
+    hits = all_scores(engine, engine._bounded(engine._parse("labor policy 협력 국제노동기구")[0]))
+    for word in ("labor", "polici", "협력", "국제"):
+        ours = {docnum: postings.value_as("characters") for docnum, postings in postings_at(
+            searcher, "body", word, list(hits))}
+        assert ours and ours == stock_postings(searcher, word, set(hits))
+
+
+def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine: SearchEngine) -> None:
+    # What the fast paths rely on: no other matcher comes out of a segment (whoosh-reloaded's
+    # inlined postings, the one other kind, cannot even be written: W3TermInfo lacks set_inline).
+    for segment, _ in engine._searcher.subsearchers:
+        reader = segment.reader()
+        for fieldname in ("title", "body", "grams"):
+            for word in list(reader.lexicon(fieldname))[::25]:
+                leaf, boost, deleted = raw_postings(segment.postings(fieldname, word))
+                assert type(leaf) is W3LeafMatcher and boost == 1.0
+                assert set(deleted) == set(reader.all_doc_ids()) ^ set(range(reader.doc_count_all()))

@@ -80,6 +80,34 @@ def test_fields(seeds_engine) -> None:
     assert ids(seeds_engine.search("ILO AND lang:ko")) == [KO]
 
 
+def test_minus_and_plus_as_users_type_them(seeds_engine) -> None:
+    # Elasticsearch's simple_query_string and Google: -word must not be there, +word must.
+    assert set(ids(seeds_engine.search("ILO -Bangkok"))) == {KO, EN_PRESIDENT, EN_BLUE_HOUSE, EN_GENEVA}
+    assert ids(seeds_engine.search("+Bangkok ILO")) == [EN_BANGKOK]
+    assert ids(seeds_engine.search("ILO AND 협력 -Bangkok")) == [KO]
+    assert EN_BANGKOK not in ids(seeds_engine.search('"labor market" -Bangkok'))
+    # A hyphen inside a word is no operator.
+    assert set(ids(seeds_engine.search("Director-General"))) == {EN_BLUE_HOUSE, EN_GENEVA, EN_BANGKOK}
+    assert ids(seeds_engine.search("labor-respecting"))[0] == EN_PRESIDENT
+
+
+def test_field_prefixes_filter_or_scope(seeds_engine) -> None:
+    # lang: filters the other words' hits (it once OR-ed every document of the language in) …
+    assert ids(seeds_engine.search("lang:ko ILO")) == [KO]
+    assert set(ids(seeds_engine.search("lang:en ILO"))) == {EN_PRESIDENT, EN_BLUE_HOUSE, EN_GENEVA, EN_BANGKOK}
+    assert ids(seeds_engine.search("lang:ko Bangkok")) == []
+    assert ids(seeds_engine.search("lang:ko")) == [KO]  # alone: every Korean document
+    # … and title: scopes one word to titles.
+    assert ids(seeds_engine.search("title:사무총장")) == [KO]
+    assert all("Houngbo" in hit.title for hit in seeds_engine.search("title:Houngbo").hits)
+
+
+def test_lowercase_and_or_are_words(seeds_engine) -> None:
+    # `and`/`or` are stopwords, not operators: "Bangkok and Geneva" is a loose OR, not an AND.
+    assert ids(seeds_engine.search("Bangkok and Geneva")) == ids(seeds_engine.search("Bangkok Geneva"))
+    assert ids(seeds_engine.search("Bangkok AND Geneva")) == []
+
+
 def test_language_filter(seeds_engine) -> None:
     assert ids(seeds_engine.search("ILO", lang="ko")) == [KO]
     assert KO not in ids(seeds_engine.search("ILO", lang="en"))

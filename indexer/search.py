@@ -59,6 +59,7 @@ MAX_QUERY_WORDS = 64  # distinct analysed words
 MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
 MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
 MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
+MAX_CORRECTED = 8  # distinct words did-you-mean looks up (each reads the vocabulary near it)
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 # Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
@@ -691,18 +692,22 @@ class SearchEngine:
 
     def _suggest(self, query: str) -> str | None:
         """Did-you-mean: the query with each English word found in no document replaced by the
-        nearest word that is (None when every word is known)."""
-        changed = False
+        nearest word that is (None when every word is known).
+
+        Each distinct word is looked up once, and at most MAX_CORRECTED of them: a query repeating
+        an unknown word a hundred times costs what it costs once.
+        """
+        nearest: dict[str, str | None] = {}
 
         def fix(match: re.Match) -> str:
-            nonlocal changed
             word = match.group(0)
-            better = None if word in OPERATORS else self._nearest_word(word)
-            changed = changed or better is not None
-            return better or word
+            if word not in nearest:
+                known = word in OPERATORS or len(nearest) >= MAX_CORRECTED
+                nearest[word] = None if known else self._nearest_word(word)
+            return nearest[word] or word
 
         suggestion = LATIN_WORD.sub(fix, query)
-        return suggestion if changed else None
+        return suggestion if any(nearest.values()) else None
 
     def _nearest_word(self, word: str) -> str | None:
         """The indexed word closest to an unknown ``word``, spelt as the documents spell it.

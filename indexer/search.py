@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.compat import loads
 from whoosh.fields import TEXT
 from whoosh.index import EmptyIndexError
 from whoosh.matching import (
@@ -46,6 +47,7 @@ from whoosh.qparser import (
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Hit as WhooshHit
 from whoosh.support.levenshtein import distance
+from whoosh.system import _INT_SIZE
 
 from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, warm_up
 from indexer.highlight import Offsets, Span, Unit, mark, snippet, unit_spans
@@ -59,6 +61,7 @@ MAX_QUERY_WORDS = 64  # distinct analysed words
 MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
 MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
 MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
+MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
 MAX_CORRECTED = 8  # distinct words did-you-mean looks up (each reads the vocabulary near it)
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 # Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
@@ -415,6 +418,25 @@ def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
         target = next(targets, None)
 
 
+def characters_before(postings: W3LeafMatcher, limit: int) -> list[tuple[int, int, int]]:
+    """The (position, start, end) of the current posting's occurrences that start before ``limit``.
+
+    Whoosh's Characters decoding (``value_as("characters")``), stopped at ``limit``: a 10 MB
+    document holds a common word tens of thousands of times, and decoding them all took most of a
+    search that hit it.
+    """
+    value = postings.value()
+    codes = loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
+    found, position, end = [], 0, 0
+    for step, gap, length in codes:
+        position, start = position + step, end + gap
+        if start >= limit:
+            break
+        end = start + length
+        found.append((position, start, end))
+    return found
+
+
 def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
     """For each shown hit, the query's body words it contains with their stored (pos, start, end).
 
@@ -426,7 +448,7 @@ def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, 
     for _, text in query.existing_terms(searcher.reader(), expand=True, fieldname="body"):
         word = body.from_bytes(text)
         for docnum, postings in postings_at(searcher, "body", word, docnums):
-            found[docnum][word] = postings.value_as("characters")
+            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
     return found
 
 
@@ -603,9 +625,10 @@ class SearchEngine:
             return self._searcher.document(id=doc_id)
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
-        """The document's whole body, escaped, with every match of ``query`` marked (None: no such id).
+        """The document's body, escaped, with every match of ``query`` marked (None: no such id).
 
-        An empty query marks nothing; the matches are the ones a search would highlight.
+        An empty query marks nothing; the matches are the ones a search would highlight.  Bodies
+        longer than MAX_MATCH_CHARS are cut there (a 10 MB text made a 20 MB page).
         """
         query = SURROGATE.sub("\ufffd", query)
         if query.strip():
@@ -623,7 +646,7 @@ class SearchEngine:
                 if self._searcher.search(bounded, filter={docnum}, limit=1):
                     offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
                     spans = unit_spans(query_units(bounded), offsets, body)
-            return mark(body, spans)
+            return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10

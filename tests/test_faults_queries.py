@@ -15,6 +15,7 @@ from indexer.index import reindex
 from indexer.search import (
     MAX_CORRECTED,
     MAX_EXPANSIONS,
+    MAX_MATCH_CHARS,
     MAX_PAGE,
     MAX_QUERY_WORDS,
     MAX_WILDCARDS,
@@ -173,3 +174,22 @@ def test_did_you_mean_looks_each_distinct_word_up_once_and_few_of_them(
     looked_up.clear()
     seeds_engine.search(" ".join(f"Unknwn{chr(97 + i)}" for i in range(20)))
     assert len(looked_up) == MAX_CORRECTED
+
+
+def test_a_huge_document_is_searched_and_marked_within_bounds(tmp_path: Path) -> None:
+    # A 10 M-character document made every search that hit it take 3–4.5 s (all its offsets were
+    # decoded, reranked and highlighted) and its page 20 MB.
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    body = "alpha beginning. " + "filler words here. " * (MAX_MATCH_CHARS // 19 + 100) + "omega ending."
+    (folder / "huge.txt").write_text(body, encoding="utf-8")
+    reindex([folder], tmp_path / "index", procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    assert "<mark>alpha</mark>" in engine.search("alpha").hits[0].snippet
+    far = engine.search("omega")
+    assert [hit.id for hit in far.hits] == ["huge.txt"]  # found, but past the highlighted part
+    assert "<mark>" not in far.hits[0].snippet and len(far.hits[0].snippet) < 300
+    page = engine.mark_document("huge.txt", "filler")
+    assert len(page.replace("<mark>", "").replace("</mark>", "")) == MAX_MATCH_CHARS + 1
+    assert page.endswith("…")
+    assert page.count("<mark>filler</mark>") > 1000

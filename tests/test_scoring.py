@@ -21,7 +21,15 @@ from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import BigramField, reindex
-from indexer.search import BetterOf, FlatOr, LuceneBM25F, SearchEngine, postings_at, raw_postings
+from indexer.search import (
+    BetterOf,
+    FlatOr,
+    LuceneBM25F,
+    SearchEngine,
+    characters_before,
+    postings_at,
+    raw_postings,
+)
 
 QUERIES = [
     "labor policy 협력",
@@ -167,3 +175,13 @@ def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine
                 leaf, boost, deleted = raw_postings(segment.postings(fieldname, word))
                 assert type(leaf) is W3LeafMatcher and boost == 1.0
                 assert set(deleted) == set(reader.all_doc_ids()) ^ set(range(reader.doc_count_all()))
+
+
+def test_bounded_character_decoding_is_whooshs_decoding(engine: SearchEngine) -> None:
+    searcher = engine._searcher
+    hits = list(all_scores(engine, engine._bounded(engine._parse("labor policy 협력 국제노동기구 ILO")[0])))
+    for word in ("labor", "협력", "ilo"):
+        for _, postings in postings_at(searcher, "body", word, hits):
+            whole = postings.value_as("characters")
+            assert characters_before(postings, 10**9) == whole
+            assert characters_before(postings, whole[-1][1]) == whole[:-1]

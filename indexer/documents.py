@@ -21,12 +21,15 @@ from pathlib import Path
 import charset_normalizer
 from langdetect import DetectorFactory, LangDetectException, detect
 
+from indexer import readers
 from indexer.analysis import HANGUL, SURROGATE, nfc
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+# HWP, HWPX, PDF, DOCX, PPTX, XLSX: each read by its module in indexer/readers/.
+DOCUMENT_SUFFIXES = frozenset(readers.READERS)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | DOCUMENT_SUFFIXES
 TITLE_LENGTH = 80
 # A bigger file is skipped: one 50 MB log is no useful search result, and Kiwi reads ~60 KB/s of Korean.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -47,6 +50,7 @@ class Document:
     path: str
     size: int  # of the source file (a .jsonl holds many documents)
     mtime: float
+    pages: list[int] | None = None  # where each page/slide/sheet starts in ``text``
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -268,11 +272,14 @@ def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
         if not stat_module.S_ISREG(stat.st_mode):
             yield Skipped(str(path), "not a regular file")  # a FIFO would block the read forever
             return
-        if stat.st_size > MAX_FILE_BYTES and suffix not in JSONL_SUFFIXES:
+        limit = readers.MAX_DOCUMENT_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_FILE_BYTES
+        if stat.st_size > limit and suffix not in JSONL_SUFFIXES:
             yield Skipped(
-                str(path),
-                f"too large ({_megabytes(stat.st_size)}; the limit is {_megabytes(MAX_FILE_BYTES)})",
+                str(path), f"too large ({_megabytes(stat.st_size)}; the limit is {_megabytes(limit)})"
             )
+            return
+        if suffix in DOCUMENT_SUFFIXES:
+            yield from _extracted_document(path, doc_id, stat)
             return
         data = path.read_bytes()
     except OSError as error:
@@ -293,6 +300,19 @@ def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
         yield Skipped(str(path), "no text")
         return
     yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime)
+
+
+def _extracted_document(path: Path, doc_id: str, stat: os.stat_result) -> Iterator[Document | Skipped]:
+    """A binary document through its reader; a partial read is indexed and also reported."""
+    try:
+        extracted = readers.read(path)
+    except readers.Unreadable as error:
+        yield Skipped(str(path), str(error))
+        return
+    title = extracted.title or first_line_title(extracted.text)
+    yield Document(doc_id, title, extracted.text, str(path), stat.st_size, stat.st_mtime, extracted.pages)
+    if extracted.notice:
+        yield Skipped(str(path), extracted.notice)
 
 
 def _megabytes(size: int) -> str:

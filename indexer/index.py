@@ -102,6 +102,7 @@ def make_schema() -> Schema:
         size=STORED,
         mtime=STORED,
         hash=STORED,
+        pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
     )
 
 
@@ -131,6 +132,19 @@ def _open_or_create(index_dir: Path) -> FileIndex:
     if whoosh_index.exists_in(str(index_dir)):
         return whoosh_index.open_dir(str(index_dir))
     return whoosh_index.create_in(str(index_dir), make_schema())
+
+
+def _with_new_fields(ix: FileIndex, index_dir: Path) -> FileIndex:
+    """The index with the fields its schema has gained since it was made (``pages``), committed
+    first: its writers, parallel workers included, take the schema from the last commit."""
+    missing = [(name, kind) for name, kind in make_schema().items() if name not in ix.schema]
+    if not missing:
+        return ix
+    writer = _writer(ix, index_dir)
+    for name, kind in missing:
+        writer.add_field(name, kind)
+    writer.commit()
+    return whoosh_index.open_dir(str(index_dir))
 
 
 def default_procs() -> int:
@@ -258,7 +272,7 @@ def reindex(
     """
     started = time.perf_counter()
     roots = [Path(os.path.abspath(p)) for p in paths]
-    ix = _open_or_create(index_dir)
+    ix = _with_new_fields(_open_or_create(index_dir), index_dir)
     writer = _writer(ix, index_dir, default_procs() if procs is None else procs)
     summary = ReindexSummary()
     try:
@@ -342,4 +356,5 @@ def _fields(doc: Document) -> dict:
         "size": doc.size,
         "mtime": doc.mtime,
         "hash": doc.hash,
+        "pages": doc.pages,
     }

@@ -21,7 +21,7 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
     indexed = runner.invoke(main, ["reindex", str(seeds_copy), "--index", str(tmp_index)])
     assert indexed.exit_code == 0, indexed.output
     assert "5 added, 0 updated, 0 deleted, 0 unchanged, 1 skipped" in indexed.output
-    assert "scan.pdf: unsupported file type .pdf" in indexed.output
+    assert "scan.pdf: damaged or truncated PDF" in indexed.output
 
     found = runner.invoke(main, ["search", "협력을", "--index", str(tmp_index), "--json", "--limit", "3"])
     assert found.exit_code == 0, found.output

@@ -82,13 +82,13 @@ def test_jsonl_one_document_per_line_and_bad_lines_reported(tmp_path: Path) -> N
 
 def test_binary_unsupported_and_empty_files_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 8)
-    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "report.rtf").write_bytes(b"{\\rtf1 Labour policy}")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "good.txt").write_text("Labour policy", encoding="utf-8")
     documents, skipped = read(tmp_path)
     assert list(documents) == ["good.txt"]
     assert skipped["image.txt"].startswith("binary file")
-    assert skipped["report.pdf"] == "unsupported file type .pdf"
+    assert skipped["report.rtf"] == "unsupported file type .rtf"
     assert skipped["empty.txt"] == "no text"
 
 

@@ -57,7 +57,7 @@ def write_bad_folder(folder: Path) -> dict[str, str]:
         "blank.md": "no text",
         "scripts-only.html": "no text",
         "huge.log.txt": "too large (50.0 MB; the limit is 10.0 MB)",
-        "scan.pdf": "unsupported file type .pdf",
+        "scan.pdf": "damaged or truncated PDF",
         "pipe.txt": "not a regular file",
         "dangling.txt": "cannot read: No such file or directory",
         "loop-a.txt": "cannot read: Too many levels of symbolic links",

@@ -7,7 +7,8 @@ pieces in a row (``국제노동기구`` however Kiwi cut it), never one loose mo
 (``고용`` in ``서울고용센터`` is no match for ``고용노동부``).  A phrase is marked where its words stand
 in order.  Passages start and end at word boundaries and never repeat text.
 
-Imports nothing of Whoosh's: the units come from the query module, the offsets from the index.
+The units come from the query tree (``query_units``), the offsets from ``scoring``.  Imports
+``query``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+from whoosh import query as wq
+
+from indexer.query import Pieces, Word
 
 PASSAGES = 3  # passages a snippet shows at most
 PASSAGE_CHARS = 100  # the matches one passage gathers span at most this many characters …
@@ -41,6 +46,25 @@ class Unit:
 
     terms: tuple[str, ...]
     kind: Literal["word", "phrase", "pieces"] = "word"
+
+
+def query_units(query: wq.Query, fieldname: str = "body") -> set[Unit]:
+    """What of ``query`` a highlight marks in ``fieldname``: its typed words (each term, or the
+    morphemes or pieces of a compound) and phrases, not what it excludes."""
+    if isinstance(query, wq.Not):
+        return set()
+    if isinstance(query, wq.AndNot):
+        return query_units(query.a, fieldname)
+    if isinstance(query, Word):
+        terms = [sub for sub in query.subqueries if isinstance(sub, wq.Term)]
+        if {term.fieldname for term in terms} != {fieldname}:
+            return set()
+        return {Unit(tuple(term.text for term in terms), "pieces" if isinstance(query, Pieces) else "word")}
+    if isinstance(query, wq.Phrase):
+        return {Unit(tuple(query.words), "phrase")} if query.fieldname == fieldname else set()
+    if isinstance(query, wq.Term):
+        return {Unit((query.text,))} if query.fieldname == fieldname else set()
+    return set().union(*(query_units(child, fieldname) for child in query.children()))
 
 
 def unit_spans(units: Iterable[Unit], offsets: Offsets, text: str) -> list[Span]:

@@ -1,277 +1,47 @@
-"""Ranked, highlighted search over the index: the one path the CLI, the web app and eval use.
+"""Search: the one path the CLI, the web app and eval use, and the only module they import for it.
 
-Queries go through Whoosh's query language (quoted phrases, AND/OR/NOT, ``title:``, ``lang:``) with
-two changes: loose words are OR-ed, their scores summed, so documents with more of them rank higher
-(natural-language questions work), and each word is analysed like documents are, a compound becoming
-"its morphemes, or its 2-syllable pieces" so Kiwi's different cuts in documents and queries still meet.
+``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
+each search through the steps, one module each: ``query`` parses and caps what was typed,
+``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
+page's hits and ``suggest`` offers a did-you-mean.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice, pairwise
-from math import log
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import FilterCollector, TopCollector
-from whoosh.compat import loads
-from whoosh.fields import TEXT
 from whoosh.index import EmptyIndexError
-from whoosh.matching import (
-    DisjunctionMaxMatcher,
-    FilterMatcher,
-    ListMatcher,
-    Matcher,
-    NullMatcher,
-    WrappingMatcher,
-)
-from whoosh.qparser import (
-    FieldsPlugin,
-    MultifieldPlugin,
-    OrGroup,
-    PlusMinusPlugin,
-    QueryParser,
-    RangePlugin,
-    syntax,
-)
-from whoosh.scoring import BM25F, BM25FScorer
-from whoosh.searching import Hit as WhooshHit
-from whoosh.support.levenshtein import distance
-from whoosh.system import _INT_SIZE
 
-from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, warm_up
-from indexer.highlight import Offsets, Span, Unit, mark, snippet, unit_spans
+from indexer.analysis import SURROGATE, warm_up
+from indexer.highlight import Offsets, Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
+from indexer.query import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    BilingualParser,
+    ParsedQuery,
+    QueryError,
+    all_of,
+    expand_wildcards,
+    lang_filter,
+    split_filters,
+    validate,
+)
+from indexer.rerank import GRAMS_DEPTH, reranked
+from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.suggest import suggestion
 
-MAX_QUERY_CHARS = 1000
-MAX_PER_PAGE = 100
-# Caps on the work one query can cause (measured on 2,400 documents: 64 words ≈ 0.3 s, while
-# twelve uncapped prefixes took 19 s and `[a TO z]` 3.6 s).
-MAX_QUERY_WORDS = 64  # distinct analysed words
-MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
-MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
-MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
-MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
-MAX_CORRECTED = 8  # distinct words did-you-mean looks up (each reads the vocabulary near it)
-LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
-# Ranking constants, tuned with benchmarks/quality.py (see benchmarks/README.md).
-K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable
-TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line
-GRAMS_BOOST = 1.0
-PROXIMITY_WEIGHT = 2.0
-PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
-PHRASE_WEIGHT = 1.0
-GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
-RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
-# An English word of a query, not a field name or value (title:x); did-you-mean corrects these.
-LATIN_WORD = re.compile(r"(?<![\w':])[A-Za-z][A-Za-z']*(?![\w':])")
-SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
-OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
-
-
-class LuceneBM25F(BM25F):
-    """BM25F with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
-
-    Whoosh's log(N / (df + 1)) + 1 keeps every word worth at least 1, so the common words of a
-    question outvote its one rare word.
-    """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        # Per segment reader and field: each document's length part of the BM25 denominator.
-        self._norms: WeakKeyDictionary = WeakKeyDictionary()
-
-    def idf(self, searcher, fieldname: str, text) -> float:
-        parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        return log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
-
-    def scorer(self, searcher, fieldname: str, text, qf: int = 1):
-        if not searcher.schema[fieldname].scorable or not searcher.is_atomic():
-            # A multi-segment searcher's own scorer is never used: each segment gets one.
-            return super().scorer(searcher, fieldname, text, qf)
-        return NormsScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
-                           qf, self._norms_of(searcher, fieldname))
-
-    def load_norms(self, searcher) -> None:
-        """Compute the norms of every segment and scored field now (~35 ms at 20k documents), so
-        that a searcher's first query does not pay them."""
-        for segment, _ in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
-            for fieldname in searcher.schema.scorable_names():
-                self._norms_of(segment, fieldname)
-
-    def _norms_of(self, searcher, fieldname: str) -> list[float]:
-        """``K1 * (1 - B + B * length / average length)`` of every document of the segment."""
-        reader = searcher.reader()
-        by_field = self._norms.setdefault(reader, {})
-        if fieldname not in by_field:
-            avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
-            b = self._field_B.get(fieldname, self.B)
-            lengths = (reader.doc_field_length(docnum, fieldname) or 0  # None: no words
-                       for docnum in range(reader.doc_count_all()))
-            by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
-        return by_field[fieldname]
-
-
-class NormsScorer(BM25FScorer):
-    """Whoosh's BM25F scorer with each document's length norm read from a list, as Lucene keeps
-    its norms: Whoosh looks the field length up in a column for every posting scored."""
-
-    def __init__(self, searcher, fieldname, text, B, K1, qf, norms: list[float]) -> None:
-        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
-        self._norms = norms
-        self._k1_plus_1 = K1 + 1
-
-    def score(self, matcher) -> float:
-        tf = matcher.weight()
-        return self.idf * ((tf * self._k1_plus_1) / (tf + self._norms[matcher.id()]))
-
-
-class FlatOr(wq.Or):
-    """An OR of loose words, scored one sub-query at a time: each one's matches are read once and
-    their scores summed per document.
-
-    Whoosh matches an OR through a binary tree of union matchers that steps every branch at every
-    document; on a 20k index that is most of a query's time.  Same documents, same scores (but
-    for the last bits: the sum is taken in another order).
-    (Whoosh's coordination bonus is not applied: the parser's Or lost it to ``Query.apply`` in
-    ``exclude_negations`` long before ranking was tuned, and the tuning holds without it.)
-    """
-
-    def _matcher(self, subs, searcher, context) -> Matcher:
-        if context is not None and context.weighting is None:  # unscored, e.g. as a filter
-            return super()._matcher(subs, searcher, context)
-        scores = _summed_scores(subs, searcher, context)
-        if not scores:
-            return NullMatcher()
-        docnums = sorted(scores)
-        return ListMatcher(docnums, [scores[docnum] * self.boost for docnum in docnums])
-
-
-def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
-    """Each document's summed score over ``subs``; a nested plain OR (a word in title and body)
-    is summed first, as Whoosh's union of it does."""
-    scores: dict[int, float] = defaultdict(float)
-    for sub in subs:
-        if type(sub) is wq.Or:
-            for docnum, score in _summed_scores(sub.subqueries, searcher, context).items():
-                scores[docnum] += score * sub.boost
-        else:
-            add_scores(sub.matcher(searcher, context), scores)
-    return scores
-
-
-def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
-    """The W3 leaf matcher under Whoosh's wrappers of one stored word's postings, with the boost
-    a WrappingMatcher adds and the deleted documents a FilterMatcher hides (None: another kind).
-
-    A term query's matcher is ``WrappingMatcher`` (boosted) around ``FilterMatcher`` (a segment
-    with deleted documents) around the leaf; the fast paths read the leaf's blocks and must
-    then skip the deleted documents themselves.  Every stored word's postings are such a leaf
-    (Whoosh's one other kind, postings inlined in the term info, cannot be written by
-    whoosh-reloaded 2.7.5); tests/test_scoring.py checks it on an index with deletions.
-    """
-    boost, deleted = 1.0, frozenset()
-    if type(matcher) is WrappingMatcher:
-        matcher, boost = matcher.child, matcher.boost
-    if type(matcher) is FilterMatcher and matcher._exclude:
-        matcher, deleted = matcher.child, matcher._ids
-    return (matcher if type(matcher) is W3LeafMatcher else None), boost, deleted
-
-
-def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
-    """Add the score of each document ``matcher`` matches into ``scores``.
-
-    A word's postings (a stored term, boosted or not, scored by NormsScorer) are read a block
-    at a time from Whoosh's W3 leaf matcher, which otherwise takes five method calls a posting;
-    the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
-    This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
-    tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
-    """
-    leaf, boost, deleted = raw_postings(matcher)
-    if leaf is None or type(leaf.scorer) is not NormsScorer:
-        while matcher.is_active():
-            scores[matcher.id()] += matcher.score()
-            matcher.next()
-        return
-    scorer = leaf.scorer
-    idf, k1_plus_1, norms = scorer.idf, scorer._k1_plus_1, scorer._norms
-    while leaf.is_active():
-        leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
-        start = leaf._i
-        for docnum, tf in zip(leaf._ids[start:], leaf._weights[start:], strict=True):
-            if docnum not in deleted:
-                scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
-        leaf._next_block()
-
-
-class FlatOrGroup(OrGroup):
-    """The parser's group for loose words, built as a FlatOr."""
-
-    qclass = FlatOr
-
-
-class SignsPlugin(PlusMinusPlugin):
-    """``+word`` must be in a hit and ``-word`` must not, as in Elasticsearch's simple_query_string
-    and Google; the other words stay a loose OR.  A sign counts only at the start of a word, so
-    ``Young-hoon`` and ``COVID-19`` keep their hyphens."""
-
-    def __init__(self) -> None:
-        super().__init__(plusexpr=r"(?<![^\s(])\+(?=[^\s+-])", minusexpr=r"(?<![^\s(])-(?=[^\s+-])")
-
-    def do_plusminus(self, parser, group):
-        if not any(isinstance(node, self.Plus | self.Minus) for node in group):
-            return group  # as parsed: the loose words keep the parser's (flat) OR group
-        required, optional, banned = syntax.AndGroup(), parser.group(), syntax.OrGroup()
-        target = optional
-        for node in group:
-            if isinstance(node, self.Plus | self.Minus):
-                target = required if isinstance(node, self.Plus) else banned
-            else:
-                target.append(node)
-                target = optional
-        result = syntax.AndMaybeGroup([required, optional]) if required and optional else required or optional
-        return syntax.AndNotGroup([result, banned]) if banned else result
-
-
-class BetterOfMatcher(DisjunctionMaxMatcher):
-    """Whoosh's DisMax matcher, scoring only the children on the current document.
-
-    Whoosh's takes the max of both children's scores whenever both are active, also when one
-    of them stands on a later document: a compound then scored what its whole word scored in
-    some other document, so its score depended on unrelated documents and on how the index
-    was cut into segments.
-    """
-
-    def score(self) -> float:
-        a, b = self.a, self.b
-        if not b.is_active() or (a.is_active() and a.id() < b.id()):
-            return a.score()
-        if not a.is_active() or b.id() < a.id():
-            return b.score()
-        return max(a.score(), b.score())
-
-
-class BetterOf(wq.DisjunctionMax):
-    """A document's best score among the sub-queries (Whoosh's DisjunctionMax, fixed)."""
-
-    def _matcher(self, subs, searcher, context) -> Matcher:
-        reader = searcher.reader()
-        return self._tree_matcher(subs, BetterOfMatcher, searcher, context, lambda q: q.estimate_size(reader))
-
-
-class QueryError(ValueError):
-    """A query or paging parameter the user has to fix; the message says how."""
+# What the web app and the CLI need of the steps, through this module alone.
+__all__ = [
+    "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "Hit", "QueryError", "SearchEngine", "SearchResults",
+]
 
 
 @dataclass
@@ -295,264 +65,6 @@ class SearchResults:
     suggestion: str | None = None
 
 
-class BilingualParser(QueryParser):
-    """Whoosh's parser, with compounds expanded to 'morphemes AND' or 'pieces AND'."""
-
-    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
-        field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
-        if not isinstance(field_type, TEXT) or not tokenize:
-            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        tokens = list(field_type.analyzer(text, positions=True, mode="expand"))
-        words = [t.text for t in tokens if not t.piece]
-        if not words:
-            return wq.NullQuery
-        # The same word cut into 2-syllable pieces: long Hangul words give way to their pieces.
-        pieces = [t.text for t in tokens if t.piece or not HANGUL_SYLLABLES.match(t.text) or len(t.text) < 3]
-        whole = _all_of(Word, fieldname, words, termclass, boost)
-        if not pieces or pieces == words:
-            return whole
-        # The better of the two cuts counts, not their sum (which made long words outweigh the
-        # rest of a question); pieces are scaled to the word count for the same reason.
-        scale = len(set(words)) / len(set(pieces))
-        return BetterOf([whole, _all_of(Pieces, fieldname, pieces, termclass, boost * scale)])
-
-
-def exclude_negations(query: wq.Query) -> wq.Query:
-    """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
-
-    Whoosh's OR group would otherwise turn ``NOT c`` into "anything without c" and match nearly
-    every document.
-    """
-    query = query.apply(exclude_negations) if query.is_leaf() is False else query
-    if isinstance(query, wq.Or):
-        negated = [child.query for child in query.subqueries if isinstance(child, wq.Not)]
-        kept = [child for child in query.subqueries if not isinstance(child, wq.Not)]
-        if negated and kept:
-            positive = kept[0] if len(kept) == 1 else query.__class__(kept, boost=query.boost)
-            return wq.AndNot(positive, wq.Or(negated))
-    return query
-
-
-def _all_of(word_class: type[Word], fieldname: str, texts: list[str], termclass, boost: float) -> wq.Query:
-    terms = [termclass(fieldname, text, boost=boost) for text in dict.fromkeys(texts)]
-    return terms[0] if len(terms) == 1 else word_class(terms)
-
-
-class Word(wq.CompoundQuery):
-    """The morphemes of one typed word, all required, as Whoosh's And matches them.
-
-    Not an And: Whoosh merges an And into an enclosing one, and highlighting needs to know which
-    terms make one word (they are marked only side by side).
-    """
-
-    JOINT = " AND "
-    intersect_merge = True
-    requires = wq.And.requires
-    estimate_size = wq.And.estimate_size
-    _matcher = wq.And._matcher
-
-
-class Pieces(Word):
-    """The 2-syllable pieces of one typed word (marked where they stand on consecutive characters)."""
-
-
-def query_units(query: wq.Query, fieldname: str = "body") -> set[Unit]:
-    """What of ``query`` a highlight marks in ``fieldname``: its typed words (each term, or the
-    morphemes or pieces of a compound) and phrases, not what it excludes."""
-    if isinstance(query, wq.Not):
-        return set()
-    if isinstance(query, wq.AndNot):
-        return query_units(query.a, fieldname)
-    if isinstance(query, Word):
-        terms = [sub for sub in query.subqueries if isinstance(sub, wq.Term)]
-        if {term.fieldname for term in terms} != {fieldname}:
-            return set()
-        return {Unit(tuple(term.text for term in terms), "pieces" if isinstance(query, Pieces) else "word")}
-    if isinstance(query, wq.Phrase):
-        return {Unit(tuple(query.words), "phrase")} if query.fieldname == fieldname else set()
-    if isinstance(query, wq.Term):
-        return {Unit((query.text,))} if query.fieldname == fieldname else set()
-    return set().union(*(query_units(child, fieldname) for child in query.children()))
-
-
-def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
-    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it
-    (and scored by the searcher's weighting).
-
-    One cursor a segment walks the hits in docnum order: blocks that end before the next hit
-    are passed without being read, and a hit is found in a block by bisection.  Whoosh's
-    ``skip_to`` steps through a block one posting at a time (five method calls each), which
-    made this most of a three-word query's time on 20k documents.
-    """
-    wanted = sorted(docnums)
-    for segment, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
-        if not segment.reader().doc_frequency(fieldname, word):
-            continue
-        end = offset + segment.reader().doc_count_all()
-        local = [docnum - offset for docnum in wanted if offset <= docnum < end]
-        if not local:
-            continue
-        postings = segment.postings(fieldname, word)
-        leaf, _, deleted = raw_postings(postings)
-        for docnum in _positioned(leaf, local):
-            if docnum not in deleted:
-                yield offset + docnum, leaf
-
-
-def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
-    """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
-
-    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
-    the caller's to skip (the leaf does not know them).
-    """
-    targets = iter(docnums)
-    target = next(targets, None)
-    while target is not None and postings.is_active():
-        if target > postings.block_max_id():
-            postings._next_block()  # the block's IDs are never decoded
-            continue
-        postings.id()  # load the block's docnums
-        postings._i = bisect_left(postings._ids, target, postings._i)
-        if postings._ids[postings._i] == target:
-            yield target
-        target = next(targets, None)
-
-
-def characters_before(postings: W3LeafMatcher, limit: int) -> list[tuple[int, int, int]]:
-    """The (position, start, end) of the current posting's occurrences that start before ``limit``.
-
-    Whoosh's Characters decoding (``value_as("characters")``), stopped at ``limit``: a 10 MB
-    document holds a common word tens of thousands of times, and decoding them all took most of a
-    search that hit it.
-    """
-    value = postings.value()
-    codes = loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
-    found, position, end = [], 0, 0
-    for step, gap, length in codes:
-        position, start = position + step, end + gap
-        if start >= limit:
-            break
-        end = start + length
-        found.append((position, start, end))
-    return found
-
-
-def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
-    """For each shown hit, the query's body words it contains with their stored (pos, start, end).
-
-    Done for the page only: asking Whoosh for every match's terms (``terms=True``) costs a lookup
-    per match and term.
-    """
-    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
-    body = searcher.schema["body"]
-    for _, text in query.existing_terms(searcher.reader(), expand=True, fieldname="body"):
-        word = body.from_bytes(text)
-        for docnum, postings in postings_at(searcher, "body", word, docnums):
-            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
-    return found
-
-
-def proximity_bonuses(
-    searcher, hits, offsets: dict[int, dict[str, list]], typed_words: set[str]
-) -> list[float]:
-    """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
-
-    A question's words tend to meet in the one sentence that answers it, while a passage that
-    only mentions the same topic spreads them out; plain BM25 does not see where words are.
-    A typed word in the title counts as present in every window: the title is what each
-    sentence is about (a paragraph of the article 김영삼 need not repeat his name).
-    Only the words as typed count: a compound's 2-syllable pieces also match inside other words
-    (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
-    stored (pos, start, end) of ``matched_offsets``.
-    """
-    in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
-    bonuses = []
-    for hit in hits:
-        titled = in_title[hit.docnum]
-        words = {
-            word: spans
-            for word, spans in offsets[hit.docnum].items()
-            if word in typed_words and word not in titled
-        }
-        idfs = {word: searcher.idf("body", word) for word in words}
-        occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
-        window = _best_window(occurrences, idfs, PROXIMITY_WINDOW)
-        bonuses.append(window + sum(searcher.idf("body", word) for word in titled))
-    return bonuses
-
-
-def phrase_bonuses(searcher, hits, offsets: dict[int, dict[str, list]], typed: list[str]) -> list[float]:
-    """Per hit, the mean idf of each pair of neighbouring typed words that its body holds side by
-    side, in the typed order.
-
-    Neighbouring words of a query often name one thing (유럽 뮤직 어워드, boundary layer): a
-    passage holding the phrase should beat one holding its words apart (멜론 뮤직 어워드 … 유럽),
-    which the window bonus cannot tell.  This is the ordered-pair feature of Metzler and Croft's
-    sequential dependence model.  Positions count kept words, so particles and stopwords between
-    two words do not part them.
-    """
-    pairs = [pair for pair in dict.fromkeys(pairwise(typed)) if pair[0] != pair[1]]
-    bonuses = []
-    for hit in hits:
-        found = offsets[hit.docnum]
-        bonus = 0.0
-        for first, second in pairs:
-            if first in found and second in found:
-                after_first = {pos + 1 for pos, _, _ in found[first]}
-                if any(pos in after_first for pos, _, _ in found[second]):
-                    bonus += (searcher.idf("body", first) + searcher.idf("body", second)) / 2
-        bonuses.append(bonus)
-    return bonuses
-
-
-def gram_scores(searcher, grams: list[str], docnums: list[int]) -> dict[int, float]:
-    """Per hit, the BM25 score of the query's Hangul bigrams in the ``grams`` field.
-
-    A bonus that only reorders the best hits of the word query, so a compound still needs all
-    its morphemes to match, while documents sharing the query's syllables (however Kiwi cut
-    them) move up.  Read for those hits only: matching the bigrams as part of the query cost
-    more than the words themselves.
-    """
-    scores = dict.fromkeys(docnums, 0.0)
-    for gram in grams:
-        for docnum, postings in postings_at(searcher, "grams", gram, docnums):
-            scores[docnum] += postings.score()
-    return scores
-
-
-def title_matches(searcher, words: set[str], docnums: list[int]) -> dict[int, set[str]]:
-    """For each docnum, which of ``words`` its title holds."""
-    found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
-    for word in words:
-        for docnum, _ in postings_at(searcher, "title", word, docnums):
-            found[docnum].add(word)
-    return found
-
-
-def _best_window(occurrences: list[tuple[int, str]], idfs: dict[str, float], width: int) -> float:
-    """The largest idf sum of distinct words within ``width`` consecutive positions (a sliding
-    window over the sorted occurrences)."""
-    best = total = 0.0
-    inside: dict[str, int] = {}
-    first = 0
-    for pos, word in occurrences:
-        inside[word] = inside.get(word, 0) + 1
-        if inside[word] == 1:
-            total += idfs[word]
-        while occurrences[first][0] <= pos - width:
-            leaving = occurrences[first][1]
-            inside[leaving] -= 1
-            if not inside[leaving]:
-                total -= idfs[leaving]
-            first += 1
-        best = max(best, total)
-    return best
-
-
-def _best_first(scored: Iterable[tuple[WhooshHit, float]]) -> list[tuple[WhooshHit, float]]:
-    return sorted(scored, key=lambda pair: -pair[1])
-
-
 class SearchEngine:
     """One open index and its searcher, refreshed when a reindex commits."""
 
@@ -563,14 +75,7 @@ class SearchEngine:
         self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         self._searcher = self._index.searcher(weighting=self._weighting)
         self._weighting.load_norms(self._searcher)
-        self._parser = BilingualParser(None, self._index.schema, group=FlatOrGroup)
-        self._parser.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
-        # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
-        # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
-        self._parser.remove_plugin_class(RangePlugin)
-        self._parser.add_plugin(SignsPlugin())
-        searchable = "|".join(name for name, field_type in self._index.schema.items() if field_type.indexed)
-        self._parser.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
+        self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
@@ -632,8 +137,8 @@ class SearchEngine:
         """
         query = SURROGATE.sub("\ufffd", query)
         if query.strip():
-            _validate(query, None, 1, 1)
-            parsed, typed = self._parse(query)
+            validate(query, None, 1, 1)
+            parsed = self._parser.read(query)
         with self._lock:
             self._refresh()
             docnum = self._searcher.document_number(id=doc_id)
@@ -643,7 +148,7 @@ class SearchEngine:
             spans: list[Span] = []
             if query.strip():
                 bounded = self._bounded(parsed)
-                if self._searcher.search(bounded, filter={docnum}, limit=1):
+                if self._searcher.search(scored(bounded), filter={docnum}, limit=1):
                     offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
                     spans = unit_spans(query_units(bounded), offsets, body)
             return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
@@ -653,20 +158,20 @@ class SearchEngine:
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
-        _validate(query, lang, page, per_page)
+        validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed, typed = self._parse(query)
+        parsed = self._parser.read(query)
         grams = self._query_grams(query)
         with self._lock:
             self._refresh()
             bounded, filters = split_filters(self._bounded(parsed))
-            allow = _all_of_filters([*filters, _lang_filter(lang)])
-            total, ranked, offsets = self._ranked(bounded, grams, typed, allow, page, per_page)
+            allow = all_of([*filters, lang_filter(lang)])
+            total, ranked, offsets = self._ranked(bounded, grams, parsed.typed, allow, page, per_page)
             units = query_units(bounded)
             hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
-            suggestion = self._suggest(query)
+            did_you_mean = suggestion(self._searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, suggestion)
+        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, did_you_mean)
 
     def _ranked(
         self,
@@ -676,34 +181,21 @@ class SearchEngine:
         allow: wq.Query | None,
         page: int,
         per_page: int,
-    ) -> tuple[int, list, dict[int, dict[str, list]]]:
-        """The total, the page's (hit, score) and the body offsets of the hits looked at.
+    ) -> tuple[int, list, Offsets]:
+        """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
+        ``allow`` matches, if given).
 
         BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
         blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
         these OR queries that saves little, and the total then takes a second pass, or comes out
-        short if only replace is left on.  Then two reorderings, the cheaper one deeper: the top
-        GRAMS_DEPTH by the bigram bonus, and the top RERANK_DEPTH of those by the proximity and
-        phrase bonuses (bonuses are never negative, so deeper hits stay below).  A page past the
-        end is empty.
+        short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
+        the end is empty.
         """
         top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
         collector = top if allow is None else FilterCollector(top, allow=allow)
-        self._searcher.search_with_collector(query, collector)
+        self._searcher.search_with_collector(scored(query), collector)
         results = collector.results()
-        hits = list(results)
-        pool = hits[:GRAMS_DEPTH]
-        bigrams = gram_scores(self._searcher, grams, [hit.docnum for hit in pool])
-        pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
-        head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
-        offsets = matched_offsets(self._searcher, query, [hit.docnum for hit in head])
-        proximity = proximity_bonuses(self._searcher, head, offsets, set(typed))
-        phrases = phrase_bonuses(self._searcher, head, offsets, typed)
-        rescored = _best_first(
-            (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
-            for (hit, score), near, phrase in zip(pooled[:RERANK_DEPTH], proximity, phrases, strict=True)
-        )
-        rescored += pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]]
+        rescored, offsets = reranked(self._searcher, query, list(results), grams, typed)
         shown = rescored[(page - 1) * per_page : page * per_page]
         deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
         offsets.update(matched_offsets(self._searcher, query, deeper))
@@ -713,97 +205,11 @@ class SearchEngine:
         """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
-    def _suggest(self, query: str) -> str | None:
-        """Did-you-mean: the query with each English word found in no document replaced by the
-        nearest word that is (None when every word is known).
+    def _bounded(self, parsed: ParsedQuery) -> wq.Query:
+        """``parsed`` with each wildcard expanded (call holding the lock: it reads the index)."""
+        return expand_wildcards(parsed.tree, self._searcher.reader())
 
-        Each distinct word is looked up once, and at most MAX_CORRECTED of them: a query repeating
-        an unknown word a hundred times costs what it costs once.
-        """
-        nearest: dict[str, str | None] = {}
-
-        def fix(match: re.Match) -> str:
-            word = match.group(0)
-            if word not in nearest:
-                known = word in OPERATORS or len(nearest) >= MAX_CORRECTED
-                nearest[word] = None if known else self._nearest_word(word)
-            return nearest[word] or word
-
-        suggestion = LATIN_WORD.sub(fix, query)
-        return suggestion if any(nearest.values()) else None
-
-    def _nearest_word(self, word: str) -> str | None:
-        """The indexed word closest to an unknown ``word``, spelt as the documents spell it.
-
-        Candidates are indexed stems near the typed word or near its stem (a misspelling can stem
-        oddly: ``artifical`` → ``artif``); the winner is the spelling closest to what was typed.
-        """
-        terms = [token.text for token in self._analyzer(word, mode="query")]
-        reader = self._searcher.reader()
-        if (
-            len(word) < 3
-            or len(terms) != 1
-            or any(reader.doc_frequency(fieldname, terms[0]) for fieldname in ("body", "title"))
-        ):
-            return None
-        typed = word.lower()
-        maxdist = 1 if len(typed) <= 4 else 2
-        candidates = {
-            candidate
-            for text in {terms[0], typed}
-            for candidate in reader.terms_within("body", text, maxdist, prefix=1)
-        }
-        ranked = sorted(
-            candidates,
-            key=lambda c: (min(distance(c, terms[0]), distance(c, typed)), -reader.doc_frequency("body", c)),
-        )
-        spellings = {spelling for candidate in ranked[:8] for spelling in self._spellings(candidate)}
-        if not spellings:
-            return None
-        best = min(spellings, key=lambda spelling: (distance(spelling, typed), spelling))
-        return best.capitalize() if word[:1].isupper() else best
-
-    def _spellings(self, term: str, docs: int = 2) -> set[str]:
-        """How the first few documents holding ``term`` (a stem) write it, lowercased."""
-        postings = self._searcher.postings("body", term)
-        spellings: set[str] = set()
-        for _ in range(docs):
-            if not postings.is_active():
-                break
-            body = self._searcher.stored_fields(postings.id())["body"]
-            spellings.update(body[start:end].lower() for _, start, end in postings.value_as("characters"))
-            postings.next()
-        return spellings
-
-    def _parse(self, query: str) -> tuple[wq.Query, list[str]]:
-        """The query tree and the words typed, in order, or QueryError when the query asks for
-        too much work."""
-        typed = [token.text for token in self._analyzer(query, mode="query")]
-        if len(set(typed)) > MAX_QUERY_WORDS:
-            raise QueryError(
-                f"The query has {len(set(typed))} different words; the limit is {MAX_QUERY_WORDS}."
-            )
-        parsed = exclude_negations(self._parse_syntax(query))
-        wildcards = {leaf.text for leaf in parsed.leaves() if isinstance(leaf, wq.MultiTerm)}
-        if len(wildcards) > MAX_WILDCARDS:
-            raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
-        return parsed, typed
-
-    def _parse_syntax(self, query: str) -> wq.Query:
-        """Whoosh's parse, or, where its grammar trips (``NOT AND "`` raises IndexError), the same
-        text searched as plain words, as Elasticsearch's simple_query_string would."""
-        try:
-            return self._parser.parse(query)
-        except Exception:  # noqa: BLE001 — any parser bug: fall back to plain words
-            plain = SYNTAX.sub(" ", query)
-            plain = re.sub(r"\b(AND|OR|NOT|TO)\b", lambda m: m.group(0).lower(), plain)
-            return self._parser.parse(plain)
-
-    def _bounded(self, parsed: wq.Query) -> wq.Query:
-        """``parsed`` with each wildcard expanded, within MAX_EXPANSIONS (call holding the lock)."""
-        return parsed.accept(lambda query: _capped_expansion(query, self._searcher.reader()))
-
-    def _hit(self, hit, score: float, units: set[Unit], offsets: Offsets) -> Hit:
+    def _hit(self, hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
         body = hit["body"]
         return Hit(
             id=hit["id"],
@@ -813,65 +219,3 @@ class SearchEngine:
             snippet=snippet(body, unit_spans(units, offsets, body)),
             path=hit["path"],
         )
-
-
-def _capped_expansion(query: wq.Query, reader) -> wq.Query:
-    """A wildcard as an OR of at most MAX_EXPANSIONS indexed words (Whoosh would OR all of them)."""
-    if not isinstance(query, wq.MultiTerm):
-        return query
-    field_type = reader.schema[query.field()]
-    words = [
-        wq.Term(fieldname, field_type.from_bytes(btext), boost=query.boost)
-        for fieldname, btext in islice(query.expanded_terms(reader), MAX_EXPANSIONS)
-    ]
-    return wq.Or(words) if words else wq.NullQuery
-
-
-def _validate(query: str, lang: str | None, page: int, per_page: int) -> None:
-    if not query or not query.strip():
-        raise QueryError("The query is empty.")
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"The query is longer than {MAX_QUERY_CHARS} characters.")
-    if lang not in (None, "all", *LANGS):
-        raise QueryError(f"Unknown language {lang!r}: use ko, en or all.")
-    if not 1 <= page <= MAX_PAGE:
-        raise QueryError(f"page must be between 1 and {MAX_PAGE}.")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
-
-
-def _lang_filter(lang: str | None) -> wq.Query | None:
-    """Korean or English documents; mixed documents belong to both."""
-    if lang in LANGS:
-        return wq.Or([wq.Term("lang", code) for code in LANGS[lang]])
-    return None
-
-
-def _all_of_filters(filters: list[wq.Query | None]) -> wq.Query | None:
-    kept = [query for query in filters if query is not None]
-    return None if not kept else kept[0] if len(kept) == 1 else wq.And(kept)
-
-
-def split_filters(query: wq.Query) -> tuple[wq.Query, list[wq.Query]]:
-    """``query`` without its ``lang:`` terms, and those terms as filters.
-
-    ``lang:ko ILO`` means Korean documents about ILO (a filter, as Elasticsearch's filter context),
-    not "ILO or anything Korean"; ``lang:ko`` alone lists the Korean documents.
-    """
-    if _is_lang(query):
-        return wq.Every(), [_lang_filter(query.text) or query]
-    if isinstance(query, wq.AndNot | wq.AndMaybe):
-        kept, filters = split_filters(query.a)
-        return query.__class__(kept, query.b), filters
-    if isinstance(query, wq.Or | wq.And) and any(_is_lang(sub) for sub in query.subqueries):
-        langs = [_lang_filter(sub.text) or sub for sub in query.subqueries if _is_lang(sub)]
-        rest = [sub for sub in query.subqueries if not _is_lang(sub)]
-        joined = langs[0] if len(langs) == 1 else (wq.And if isinstance(query, wq.And) else wq.Or)(langs)
-        if not rest:
-            return wq.Every(), [joined]
-        return (rest[0] if len(rest) == 1 else query.__class__(rest, boost=query.boost)), [joined]
-    return query, []
-
-
-def _is_lang(query: wq.Query) -> bool:
-    return isinstance(query, wq.Term) and query.fieldname == "lang"

@@ -11,17 +11,12 @@ from pathlib import Path
 import pytest
 from faultkit import DARI
 
+from indexer import suggest
 from indexer.index import reindex
-from indexer.search import (
-    MAX_CORRECTED,
-    MAX_EXPANSIONS,
-    MAX_MATCH_CHARS,
-    MAX_PAGE,
-    MAX_QUERY_WORDS,
-    MAX_WILDCARDS,
-    QueryError,
-    SearchEngine,
-)
+from indexer.query import MAX_EXPANSIONS, MAX_PAGE, MAX_QUERY_WORDS, MAX_WILDCARDS
+from indexer.scoring import MAX_MATCH_CHARS
+from indexer.search import QueryError, SearchEngine
+from indexer.suggest import MAX_CORRECTED
 from web import create_app
 
 ANSWERED = [  # each gets a result, possibly empty
@@ -166,8 +161,8 @@ def test_did_you_mean_looks_each_distinct_word_up_once_and_few_of_them(
 ) -> None:
     # "Colege " × 142 once took 7–8 s: the nearest word was looked up for every occurrence.
     looked_up: list[str] = []
-    nearest = seeds_engine._nearest_word
-    monkeypatch.setattr(seeds_engine, "_nearest_word", lambda word: looked_up.append(word) or nearest(word))
+    nearest = suggest.nearest_word
+    monkeypatch.setattr(suggest, "nearest_word", lambda *args: looked_up.append(args[-1]) or nearest(*args))
     results = seeds_engine.search(" ".join(["Colege"] * 142))
     assert looked_up == ["Colege"]
     assert results.suggestion is not None and "Colege" not in results.suggestion

@@ -8,7 +8,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, reindex
-from indexer.search import RERANK_DEPTH, SearchEngine
+from indexer.rerank import RERANK_DEPTH
+from indexer.search import SearchEngine
 
 TEXT_FIELDS = ("title", "body")
 

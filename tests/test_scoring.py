@@ -16,20 +16,20 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
-from whoosh.qparser import OrGroup
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import BigramField, reindex
-from indexer.search import (
+from indexer.scoring import (
     BetterOf,
     FlatOr,
     LuceneBM25F,
-    SearchEngine,
     characters_before,
     postings_at,
     raw_postings,
+    scored,
 )
+from indexer.search import SearchEngine
 
 QUERIES = [
     "labor policy 협력",
@@ -59,11 +59,18 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return SearchEngine(folder / "index")
 
 
-def results(engine: SearchEngine) -> list[tuple[int, dict[int, float]]]:
+def parsed(engine: SearchEngine, text: str, flat: bool = True) -> wq.Query:
+    """``text`` as the engine scores it; ``flat=False``: its loose words in Whoosh's own OR."""
+    tree = engine._bounded(engine._parser.read(text))
+    if flat:
+        return scored(tree)
+    return tree.accept(lambda node: BetterOf(node.subqueries) if type(node) is wq.DisjunctionMax else node)
+
+
+def results(engine: SearchEngine, flat: bool = True) -> list[tuple[int, dict[int, float]]]:
     """Per query: the total users get, and the score of every document the word query matches."""
     return [
-        (engine.search(query).total, all_scores(engine, engine._bounded(engine._parse(query)[0])))
-        for query in QUERIES
+        (engine.search(query).total, all_scores(engine, parsed(engine, query, flat))) for query in QUERIES
     ]
 
 
@@ -88,14 +95,10 @@ def test_the_index_has_two_segments_or_more_with_deletions(engine: SearchEngine)
 
 
 def test_flat_or_scores_like_whooshs_or(engine: SearchEngine) -> None:
-    assert isinstance(engine._parse("labor policy")[0], FlatOr)
+    assert isinstance(parsed(engine, "labor policy"), FlatOr)
+    assert not isinstance(parsed(engine, "labor policy", flat=False), FlatOr)
     ours = results(engine)
-    ours_group, engine._parser.group = engine._parser.group, OrGroup
-    try:
-        assert not isinstance(engine._parse("labor policy")[0], FlatOr)
-        assert_same(results(engine), ours)
-    finally:
-        engine._parser.group = ours_group
+    assert_same(results(engine, flat=False), ours)
     assert any(total > 50 for total, _ in ours)  # the comparison reached past one page
 
 
@@ -113,10 +116,10 @@ def test_block_skipping_finds_the_same_top_hits_without_length_statistics(engine
     length 0, an over-estimate, so it may skip less but never drops a hit."""
     searcher = engine._searcher
     for query in QUERIES:
-        parsed = engine._bounded(engine._parse(query)[0])
+        tree = parsed(engine, query)
         exhaustive = TopCollector(limit=10, usequality=False, replace=0)
-        searcher.search_with_collector(parsed, exhaustive)
-        skipping = searcher.search(parsed, limit=10)  # Whoosh's defaults: block quality on
+        searcher.search_with_collector(tree, exhaustive)
+        skipping = searcher.search(tree, limit=10)  # Whoosh's defaults: block quality on
         assert [hit.docnum for hit in skipping] == [hit.docnum for hit in exhaustive.results()]
 
 
@@ -158,7 +161,7 @@ def stock_postings(searcher, word: str, docnums: set[int]) -> dict[int, list]:
 
 def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
     searcher = engine._searcher
-    hits = all_scores(engine, engine._bounded(engine._parse("labor policy 협력 국제노동기구")[0]))
+    hits = all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구"))
     for word in ("labor", "polici", "협력", "국제"):
         ours = {docnum: postings.value_as("characters") for docnum, postings in postings_at(
             searcher, "body", word, list(hits))}
@@ -179,7 +182,7 @@ def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine
 
 def test_bounded_character_decoding_is_whooshs_decoding(engine: SearchEngine) -> None:
     searcher = engine._searcher
-    hits = list(all_scores(engine, engine._bounded(engine._parse("labor policy 협력 국제노동기구 ILO")[0])))
+    hits = list(all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구 ILO")))
     for word in ("labor", "협력", "ilo"):
         for _, postings in postings_at(searcher, "body", word, hits):
             whole = postings.value_as("characters")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import search
+from indexer import rerank
 from indexer.index import IndexLocked, IndexMissing, _open_or_create, _writer, reindex
 from indexer.search import QueryError, SearchEngine
 
@@ -263,7 +263,7 @@ def test_sharing_the_querys_syllables_ranks_first(tmp_path: Path, monkeypatch, d
     # bonus lifts the one written as the query writes it, 노동권리, whose bigram 동권 it shares,
     # also from below the hits the proximity bonus reorders.
     for name, depth in depths.items():
-        monkeypatch.setattr(search, name, depth)
+        monkeypatch.setattr(rerank, name, depth)
     texts = {"apart.txt": "법\n노동 권리 보장을 위한 법", "joined.txt": "법\n노동권리 보장을 위한 법"}
     assert ids(engine_over(tmp_path, texts).search("노동권리")) == ["joined.txt", "apart.txt"]
 

@@ -1,0 +1,292 @@
+"""How a query is scored, fast: every use of Whoosh's internals is here, each pinned to Whoosh's
+own results by tests/test_scoring.py (also on indexes with several segments and deleted documents).
+
+- ``LuceneBM25F``/``NormsScorer``: BM25F with Lucene's idf, each document's length norm from a list.
+- ``FlatOr``: the loose words of a query scored one word at a time, a block of postings at a time,
+  instead of Whoosh's tree of union matchers.
+- ``BetterOf``: Whoosh's DisjunctionMax with its scoring of other documents' matches fixed.
+- ``postings_at``/``characters_before``/``matched_offsets``: a word's postings positioned on given
+  hits, and their stored offsets, for the rerank bonuses and highlights.
+
+``scored(query)`` turns what ``query`` parsed into these.  Reads the private attributes of Whoosh's
+W3 leaf matcher: whoosh-reloaded is pinned for it.  Imports ``query``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterator
+from math import log
+from weakref import WeakKeyDictionary
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.matching import (
+    DisjunctionMaxMatcher,
+    FilterMatcher,
+    ListMatcher,
+    Matcher,
+    NullMatcher,
+    WrappingMatcher,
+)
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.system import _INT_SIZE
+
+from indexer.query import LooseWords
+
+K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable (tuned)
+MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
+
+
+def scored(query: wq.Query) -> wq.Query:
+    """``query`` with its loose words as a FlatOr and each DisjunctionMax as a BetterOf."""
+    return query.accept(_fast)
+
+
+def _fast(node: wq.Query) -> wq.Query:
+    if type(node) is LooseWords:
+        return FlatOr(node.subqueries, boost=node.boost)
+    if type(node) is wq.DisjunctionMax:
+        return BetterOf(node.subqueries, boost=node.boost, tiebreak=node.tiebreak)
+    return node
+
+
+class LuceneBM25F(BM25F):
+    """BM25F with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)).
+
+    Whoosh's log(N / (df + 1)) + 1 keeps every word worth at least 1, so the common words of a
+    question outvote its one rare word.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Per segment reader and field: each document's length part of the BM25 denominator.
+        self._norms: WeakKeyDictionary = WeakKeyDictionary()
+
+    def idf(self, searcher, fieldname: str, text) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        return log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
+
+    def scorer(self, searcher, fieldname: str, text, qf: int = 1):
+        if not searcher.schema[fieldname].scorable or not searcher.is_atomic():
+            # A multi-segment searcher's own scorer is never used: each segment gets one.
+            return super().scorer(searcher, fieldname, text, qf)
+        return NormsScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
+                           qf, self._norms_of(searcher, fieldname))
+
+    def load_norms(self, searcher) -> None:
+        """Compute the norms of every segment and scored field now (~35 ms at 20k documents), so
+        that a searcher's first query does not pay them."""
+        for segment, _ in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
+            for fieldname in searcher.schema.scorable_names():
+                self._norms_of(segment, fieldname)
+
+    def _norms_of(self, searcher, fieldname: str) -> list[float]:
+        """``K1 * (1 - B + B * length / average length)`` of every document of the segment."""
+        reader = searcher.reader()
+        by_field = self._norms.setdefault(reader, {})
+        if fieldname not in by_field:
+            avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
+            b = self._field_B.get(fieldname, self.B)
+            lengths = (reader.doc_field_length(docnum, fieldname) or 0  # None: no words
+                       for docnum in range(reader.doc_count_all()))
+            by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
+        return by_field[fieldname]
+
+
+class NormsScorer(BM25FScorer):
+    """Whoosh's BM25F scorer with each document's length norm read from a list, as Lucene keeps
+    its norms: Whoosh looks the field length up in a column for every posting scored."""
+
+    def __init__(self, searcher, fieldname, text, B, K1, qf, norms: list[float]) -> None:
+        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        self._norms = norms
+        self._k1_plus_1 = K1 + 1
+
+    def score(self, matcher) -> float:
+        tf = matcher.weight()
+        return self.idf * ((tf * self._k1_plus_1) / (tf + self._norms[matcher.id()]))
+
+
+class FlatOr(wq.Or):
+    """An OR of loose words, scored one sub-query at a time: each one's matches are read once and
+    their scores summed per document.
+
+    Whoosh matches an OR through a binary tree of union matchers that steps every branch at every
+    document; on a 20k index that is most of a query's time.  Same documents, same scores (but
+    for the last bits: the sum is taken in another order).
+    (Whoosh's coordination bonus is not applied: the parser's Or lost it to ``Query.apply`` in
+    ``exclude_negations`` long before ranking was tuned, and the tuning holds without it.)
+    """
+
+    def _matcher(self, subs, searcher, context) -> Matcher:
+        if context is not None and context.weighting is None:  # unscored, e.g. as a filter
+            return super()._matcher(subs, searcher, context)
+        scores = _summed_scores(subs, searcher, context)
+        if not scores:
+            return NullMatcher()
+        docnums = sorted(scores)
+        return ListMatcher(docnums, [scores[docnum] * self.boost for docnum in docnums])
+
+
+def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
+    """Each document's summed score over ``subs``; a nested plain OR (a word in title and body)
+    is summed first, as Whoosh's union of it does."""
+    scores: dict[int, float] = defaultdict(float)
+    for sub in subs:
+        if type(sub) is wq.Or:
+            for docnum, score in _summed_scores(sub.subqueries, searcher, context).items():
+                scores[docnum] += score * sub.boost
+        else:
+            add_scores(sub.matcher(searcher, context), scores)
+    return scores
+
+
+def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
+    """The W3 leaf matcher under Whoosh's wrappers of one stored word's postings, with the boost
+    a WrappingMatcher adds and the deleted documents a FilterMatcher hides (None: another kind).
+
+    A term query's matcher is ``WrappingMatcher`` (boosted) around ``FilterMatcher`` (a segment
+    with deleted documents) around the leaf; the fast paths read the leaf's blocks and must
+    then skip the deleted documents themselves.  Every stored word's postings are such a leaf
+    (Whoosh's one other kind, postings inlined in the term info, cannot be written by
+    whoosh-reloaded 2.7.5); tests/test_scoring.py checks it on an index with deletions.
+    """
+    boost, deleted = 1.0, frozenset()
+    if type(matcher) is WrappingMatcher:
+        matcher, boost = matcher.child, matcher.boost
+    if type(matcher) is FilterMatcher and matcher._exclude:
+        matcher, deleted = matcher.child, matcher._ids
+    return (matcher if type(matcher) is W3LeafMatcher else None), boost, deleted
+
+
+def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
+    """Add the score of each document ``matcher`` matches into ``scores``.
+
+    A word's postings (a stored term, boosted or not, scored by NormsScorer) are read a block
+    at a time from Whoosh's W3 leaf matcher, which otherwise takes five method calls a posting;
+    the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
+    This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
+    tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
+    """
+    leaf, boost, deleted = raw_postings(matcher)
+    if leaf is None or type(leaf.scorer) is not NormsScorer:
+        while matcher.is_active():
+            scores[matcher.id()] += matcher.score()
+            matcher.next()
+        return
+    scorer = leaf.scorer
+    idf, k1_plus_1, norms = scorer.idf, scorer._k1_plus_1, scorer._norms
+    while leaf.is_active():
+        leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
+        start = leaf._i
+        for docnum, tf in zip(leaf._ids[start:], leaf._weights[start:], strict=True):
+            if docnum not in deleted:
+                scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
+        leaf._next_block()
+
+
+class BetterOfMatcher(DisjunctionMaxMatcher):
+    """Whoosh's DisMax matcher, scoring only the children on the current document.
+
+    Whoosh's takes the max of both children's scores whenever both are active, also when one
+    of them stands on a later document: a compound then scored what its whole word scored in
+    some other document, so its score depended on unrelated documents and on how the index
+    was cut into segments.
+    """
+
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not b.is_active() or (a.is_active() and a.id() < b.id()):
+            return a.score()
+        if not a.is_active() or b.id() < a.id():
+            return b.score()
+        return max(a.score(), b.score())
+
+
+class BetterOf(wq.DisjunctionMax):
+    """A document's best score among the sub-queries (Whoosh's DisjunctionMax, fixed)."""
+
+    def _matcher(self, subs, searcher, context) -> Matcher:
+        reader = searcher.reader()
+        return self._tree_matcher(subs, BetterOfMatcher, searcher, context, lambda q: q.estimate_size(reader))
+
+
+def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
+    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it
+    (and scored by the searcher's weighting).
+
+    One cursor a segment walks the hits in docnum order: blocks that end before the next hit
+    are passed without being read, and a hit is found in a block by bisection.  Whoosh's
+    ``skip_to`` steps through a block one posting at a time (five method calls each), which
+    made this most of a three-word query's time on 20k documents.
+    """
+    wanted = sorted(docnums)
+    for segment, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
+        if not segment.reader().doc_frequency(fieldname, word):
+            continue
+        end = offset + segment.reader().doc_count_all()
+        local = [docnum - offset for docnum in wanted if offset <= docnum < end]
+        if not local:
+            continue
+        postings = segment.postings(fieldname, word)
+        leaf, _, deleted = raw_postings(postings)
+        for docnum in _positioned(leaf, local):
+            if docnum not in deleted:
+                yield offset + docnum, leaf
+
+
+def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
+    """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
+
+    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
+    the caller's to skip (the leaf does not know them).
+    """
+    targets = iter(docnums)
+    target = next(targets, None)
+    while target is not None and postings.is_active():
+        if target > postings.block_max_id():
+            postings._next_block()  # the block's IDs are never decoded
+            continue
+        postings.id()  # load the block's docnums
+        postings._i = bisect_left(postings._ids, target, postings._i)
+        if postings._ids[postings._i] == target:
+            yield target
+        target = next(targets, None)
+
+
+def characters_before(postings: Matcher, limit: int) -> list[tuple[int, int, int]]:
+    """The (position, start, end) of the current posting's occurrences that start before ``limit``.
+
+    Whoosh's Characters decoding (``value_as("characters")``), stopped at ``limit``: a 10 MB
+    document holds a common word tens of thousands of times, and decoding them all took most of a
+    search that hit it.
+    """
+    value = postings.value()
+    codes = loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
+    found, position, end = [], 0, 0
+    for step, gap, length in codes:
+        position, start = position + step, end + gap
+        if start >= limit:
+            break
+        end = start + length
+        found.append((position, start, end))
+    return found
+
+
+def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
+    """For each shown hit, the query's body words it contains with their stored (pos, start, end).
+
+    Done for the page only: asking Whoosh for every match's terms (``terms=True``) costs a lookup
+    per match and term.
+    """
+    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
+    body = searcher.schema["body"]
+    for _, text in query.existing_terms(searcher.reader(), expand=True, fieldname="body"):
+        word = body.from_bytes(text)
+        for docnum, postings in postings_at(searcher, "body", word, docnums):
+            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
+    return found

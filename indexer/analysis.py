@@ -3,8 +3,10 @@
 Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|``.  Every token keeps
 ``startchar``/``endchar`` into the (NFC) text it came from, so highlights mark the exact surface word.
 
-    BilingualTokenizer()    lines with Hangul go to Kiwi whole (so ``AI를`` stays ``AI`` + ``를``);
-                            other lines are split into words by a regex.  Each token carries a ``tag``.
+    BilingualTokenizer()    lines with Hangul go to Kiwi whole (so ``AI를`` stays ``AI`` + ``를``), but
+                            their Latin (Cyrillic, Greek …) runs are split into words by the regex other
+                            lines are: Kiwi sees each run as one token and cuts no word.  Each token
+                            carries a ``tag``.
     | CompoundPartsFilter() Hangul noun runs of 3+ syllables also yield their 2-syllable pieces at the
                             same position (``국제노동기구`` → ``국제``, ``노동``, ``기구`` …), like Nori's
                             ``decompound_mode: mixed``.
@@ -35,6 +37,15 @@ HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 # Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95).
 WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W_]+)*")
 LINE = re.compile(r"[^\n]+")
+# What Kiwi reads itself on a Hangul line: Hangul (as in HANGUL) and Han characters (tagged SH).
+KIWI_SCRIPTS = (
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"  # Hangul
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"  # Han
+)
+# On a Hangul line, a run of other non-space characters holding a letter (``employment.``, ``COVID-19``,
+# ``https://ilo.org``, ``Москва``) is read by WORD, as on an English line.
+NON_KIWI_RUN = re.compile(rf"[^\s{KIWI_SCRIPTS}]+")
+NON_KIWI_LETTER = re.compile(rf"[^\W\d_{KIWI_SCRIPTS}]")
 # Lone surrogates (from a JSON "\ud800" or an undecodable command-line argument) make Kiwi fail.
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_CHUNK = 2000  # Kiwi's cost and memory grow with input length; long lines are cut at a space
@@ -113,6 +124,24 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 Span = tuple[int, int, str, str]  # (start, end, text, tag) of one word in the NFC text
 
 
+def _words(offset: int, text: str) -> Iterator[Span]:
+    """The regex words of ``text`` (numbers tagged SN), at ``offset``: the English path's split."""
+    for w in WORD.finditer(text):
+        tag = "SN" if w.group()[0].isdigit() else "WORD"
+        yield offset + w.start(), offset + w.end(), w.group(), tag
+
+
+def _latin_runs(chunk: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of ``chunk`` that is neither Hangul, Han nor space and holds a letter.
+
+    Kiwi cuts Latin words it should not (``employment.`` → ``emplo`` + ``yment.``, ``policy.`` →
+    ``p`` + ``olicy.``) and tags Cyrillic or Greek as symbols (then ``Москва와`` indexes ``와``); given
+    each run as one pretokenized token it reads the particles after it right (``AI를``)."""
+    if NON_KIWI_LETTER.search(chunk) is None:  # most Korean lines: one scan, no run to look at
+        return []
+    return [run.span() for run in NON_KIWI_RUN.finditer(chunk) if NON_KIWI_LETTER.search(run.group())]
+
+
 class SpanTokenizer(Tokenizer):
     """Whoosh's tokenizer protocol over ``spans()``: the text is NFC-normalised, then each span
     becomes a Token with exact offsets.  Subclasses only say where their words are."""
@@ -164,17 +193,24 @@ class BilingualTokenizer(SpanTokenizer):
         kiwi = get_kiwi() if korean else None
         raw: list[Span] = []
         for offset, chunk in korean:
-            # U+FFFD for a surrogate keeps every offset where it was.
-            for m in kiwi.tokenize(SURROGATE.sub("\ufffd", chunk)):
-                if not m.len:  # a morpheme Kiwi restores with no letters of its own (하 in 협력을게)
-                    continue
+            chunk = SURROGATE.sub("\ufffd", chunk)  # U+FFFD for a surrogate keeps every offset where it was
+            runs = _latin_runs(chunk)
+            for start, end in runs:
+                raw.extend(_words(offset + start, chunk[start:end]))
+            # Kiwi gives each run back as one token, skipped here: split into words, its offsets are
+            # inexact (a run's first and last words are stretched over its punctuation).  Read as a
+            # proper noun, the run's particle is one (as SL, or left to Kiwi, ``policy를`` gives 르 and
+            # ``policy는`` 늘다: 105 and 96 of 1,995 word+particle+context samples misread, 0 as NNP).
+            run_starts = {start for start, _ in runs}
+            pretokenized = [(start, end, "NNP") for start, end in runs]
+            for m in kiwi.tokenize(chunk, pretokenized=pretokenized or None):
+                if not m.len or m.start in run_starts:  # a run (read above), or a morpheme Kiwi restores
+                    continue  # with no letters of its own (하 in 협력을게)
                 tag = m.tag.partition("-")[0]  # VV-R, VA-I: irregular stems are verbs too
                 form = m.lemma if tag in LEMMA_TAGS else m.form
                 raw.append((offset + m.start, offset + m.start + m.len, form, tag))
         for offset, chunk in other:
-            for w in WORD.finditer(chunk):
-                tag = "SN" if w.group()[0].isdigit() else "WORD"
-                raw.append((offset + w.start(), offset + w.end(), w.group(), tag))
+            raw.extend(_words(offset, chunk))
         raw.sort(key=lambda r: r[0])
         return raw
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pickle
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from indexer.analysis import compound_pieces, make_analyzer
+from indexer.index import reindex
+from indexer.search import SearchEngine
 
 ANALYZER = make_analyzer()
 
@@ -115,3 +118,70 @@ def test_analyzer_pickles_small_without_kiwi() -> None:
 def test_a_multi_word_name_is_its_words() -> None:
     # Kiwi's multi-word dictionary would index "캐나다 태평양 철도" as one term, which "철도" never finds.
     assert terms("캐나다 태평양 철도를 건설했다", mode="query") == ["캐나다", "태평양", "철도", "건설"]
+
+
+def term_offsets(text: str) -> list[tuple[str, int, int]]:
+    return [(t.text, t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="query")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Kiwi cut these at a sentence end: emplo + yment., p + olicy.
+        (
+            "발표. The ministry announced new employment.",
+            [("발표", 0, 2), ("ministri", 8, 16), ("announc", 17, 26), ("new", 27, 30), ("employ", 31, 41)],
+        ),
+        ("정책 policy.", [("정책", 0, 2), ("polici", 3, 9)]),
+        ("회의 meeting.", [("회의", 0, 2), ("meet", 3, 10)]),
+        ("문서 document.", [("문서", 0, 2), ("document", 3, 11)]),
+        ("고용 employment, 정책", [("고용", 0, 2), ("employ", 3, 13), ("정책", 15, 17)]),
+        ("협력 (labour policy) 강화", [("협력", 0, 2), ("labour", 4, 10), ("polici", 11, 17),
+                                     ("강화", 19, 21)]),
+        ("장관의 minister's 발언", [("장관", 0, 2), ("minist", 4, 14), ("발언", 15, 17)]),
+        # Kiwi read the particles after these as nouns (을, 르) and a verb (늘다).
+        ("co-operation을 강화", [("co", 0, 2), ("oper", 3, 12), ("강화", 14, 16)]),
+        ("policy를 강화", [("polici", 0, 6), ("강화", 8, 10)]),
+        ("policy는 강화", [("polici", 0, 6), ("강화", 8, 10)]),
+        ("AI를 활용", [("ai", 0, 2), ("활용", 4, 6)]),
+        ("ILO와 협력", [("ilo", 0, 3), ("협력", 5, 7)]),
+        ("COVID-19 대응", [("covid", 0, 5), ("19", 6, 8), ("대응", 9, 11)]),
+        ("3.5% 성장", [("3.5", 0, 3), ("성장", 5, 7)]),
+        ("US$2.8 지원", [("us", 0, 2), ("2.8", 3, 6), ("지원", 7, 9)]),
+        ("IT 분야", [("it", 0, 2), ("분야", 3, 5)]),
+        # Kiwi tags Cyrillic as a symbol, and then reads the particle after it as a noun.
+        ("Москва와 협력", [("москва", 0, 6), ("협력", 8, 10)]),
+        # Kiwi reads a URL as one W_URL token, which was not indexed: its words now are, as in English.
+        ("자료는 https://www.ilo.org 참조", [("자료", 0, 2), ("https", 4, 9), ("www", 12, 15),
+                                          ("ilo", 16, 19), ("org", 20, 23), ("참조", 24, 26)]),
+    ],
+)
+def test_latin_words_in_a_korean_line_are_whole_with_exact_offsets(
+    text: str, expected: list[tuple[str, int, int]]
+) -> None:
+    assert term_offsets(text) == expected
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["new employment.", "policy.", "meeting.", "(document)", "co-operation", "minister's", "COVID-19",
+     "G20", "MP3", "U.S.A.", "Ltd.", "https://www.ilo.org/seoul", "café naïve Straße"],
+)
+def test_a_latin_word_has_the_same_terms_in_a_korean_line_as_in_an_english_one(words: str) -> None:
+    # A Korean page's "employment." must be found by the English query "employment".
+    english = term_offsets(words)
+    assert term_offsets("노동 " + words) == [("노동", 0, 2)] + [(t, s + 3, e + 3) for t, s, e in english]
+
+
+def test_an_english_word_in_a_korean_line_is_found_and_marked(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "ko.txt").write_text("고용노동부 발표\n발표. The ministry announced new employment.\n")
+    (corpus / "en.txt").write_text("Labour report\nThe ministry met the unions.\n")
+    reindex([corpus], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    results = engine.search("employment")
+    assert [hit.id for hit in results.hits] == ["ko.txt"]
+    assert results.hits[0].snippet.endswith("announced new <mark>employment</mark>")
+    assert engine.mark_document("ko.txt", "employment").endswith("new <mark>employment</mark>.")
+    assert engine.search("emplo").total == 0  # the broken piece is no term (nor a did-you-mean)

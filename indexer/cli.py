@@ -48,7 +48,10 @@ def main() -> None:
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from PATHS instead of updating.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file has to be skipped.")
-def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool, strict: bool) -> None:
+@click.option("--follow-links", is_flag=True, help="Also index file symlinks that lead outside PATHS.")
+def reindex_command(
+    paths: tuple[Path, ...], index_dir: Path | None, full: bool, strict: bool, follow_links: bool
+) -> None:
     """Index the folders or files PATHS (default: the bundled seeds/).
 
     Files that cannot be indexed are listed with the reason and skipped; the run still succeeds
@@ -62,6 +65,7 @@ def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool,
             full=full,
             progress=sys.stderr.isatty(),
             strict=strict,
+            follow_links=follow_links,
         )
     except (IndexLocked, WorkerFailed) as error:
         raise click.ClickException(str(error)) from None
@@ -80,8 +84,10 @@ def reindex_command(paths: tuple[Path, ...], index_dir: Path | None, full: bool,
 
 
 def _echo_skipped(summary: ReindexSummary) -> None:
+    for notice in summary.notices:
+        click.echo(f"notice {notice.path}: {notice.message}", err=True)
     for skipped in summary.skipped:
-        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
 
 
 @main.command(name="search")

@@ -6,17 +6,24 @@ reason the user can act on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
+import signal
 import stat as stat_module
+import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
+from itertools import chain, count
 from pathlib import Path
+from typing import BinaryIO
 
 import charset_normalizer
 from langdetect import DetectorFactory, LangDetectException, detect
@@ -33,6 +40,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | DOCUMENT_S
 TITLE_LENGTH = 80
 # A bigger file is skipped: one 50 MB log is no useful search result, and Kiwi reads ~60 KB/s of Korean.
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# Seconds one file may take to read and extract (Python-level work: decoding, HTML, the format readers);
+# past it the file is skipped, so one hostile file cannot stall a reindex.
+READ_TIME_LIMIT = 30.0
 LATIN = re.compile(r"[A-Za-z]")
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Common English function words: a text with enough of them is English without asking langdetect,
@@ -51,10 +61,13 @@ class Document:
     size: int  # of the source file (a .jsonl holds many documents)
     mtime: float
     pages: list[int] | None = None  # where each page/slide/sheet starts in ``text``
+    root: str = ""  # the indexed folder (or file) it was found under, absolute
+    line: int | None = None  # its line in a .jsonl
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.id, self.path = valid_unicode(self.id), valid_unicode(self.path)
+        self.root = valid_unicode(self.root)
         self.title, self.text = _tidy(self.title), _tidy(self.text)
         content = f"{self.title}\x00{self.text}".encode()
         self.hash = hashlib.blake2b(content, digest_size=16).hexdigest()
@@ -69,9 +82,93 @@ class Document:
 class Skipped:
     path: str
     reason: str
+    line: int | None = None  # a bad line of a .jsonl
+    # False when the file's indexed version must go too (it now points outside the indexed folders).
+    keeps_old: bool = True
 
     def __post_init__(self) -> None:
         self.path = valid_unicode(self.path)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass
+class Notice:
+    """Something the user should know about a file that was indexed (e.g. the id it was given)."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a document comes from: its indexed root, its file and, in a .jsonl, its line."""
+
+    root: str | None  # None for documents indexed before roots were stored
+    path: str
+    line: int | None = None
+
+    def __post_init__(self) -> None:  # spelt as stored (a file name's undecodable bytes written out)
+        object.__setattr__(self, "path", valid_unicode(self.path))
+        object.__setattr__(self, "root", self.root and valid_unicode(self.root))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def same_source(self, other: Place) -> bool:
+        """The same file (NFC and NFD spellings alike); a plain file also under the same root, since
+        its id is its path relative to that root."""
+        if nfc(self.path) != nfc(other.path) or (self.line is None) != (other.line is None):
+            return False
+        return self.line is not None or None in (self.root, other.root) or self.root == other.root
+
+
+class DocumentIds:
+    """Which place holds each id, so that no document silently replaces another one's.
+
+    A file's id is its path relative to its root; when another root's document holds that id, it is
+    ``<root folder name>/<relative path>`` (then ``~2``, ``~3``…), and it keeps the id it was given on
+    later runs.  A .jsonl id held by another place is refused (the caller skips the line).
+    """
+
+    def __init__(self, stored: Iterable[tuple[str, Place]] = ()) -> None:
+        self._holders: dict[str, Place] = {}
+        self._given: dict[str, list[str]] = {}  # NFC path of a file → the ids its documents hold
+        self._this_run: set[str] = set()
+        for doc_id, place in stored:
+            self._holders[doc_id] = place
+            if place.line is None:
+                self._given.setdefault(nfc(place.path), []).append(doc_id)
+
+    def file_id(self, root: Path, path: Path, relpath: str) -> tuple[str, Notice | None]:
+        place = Place(str(root), str(path))
+        for doc_id in self._given.get(nfc(place.path), ()):
+            if self._free(doc_id, place):
+                return self._claim(doc_id, place), None
+        renamed = (f"{root.name}/{relpath}" + (f"~{n}" if n > 1 else "") for n in count(1))
+        doc_id = next(name for name in chain([relpath], renamed) if self._free(name, place))
+        if doc_id == relpath:
+            return self._claim(doc_id, place), None
+        notice = Notice(str(path), f"indexed as {doc_id!r}: the id {relpath!r} is {self._holders[relpath]}'s")
+        return self._claim(doc_id, place), notice
+
+    def record_id(self, doc_id: str, place: Place) -> Place | None:
+        """Claim ``doc_id`` for a .jsonl line, or return the place that already holds it."""
+        if not self._free(doc_id, place):
+            return self._holders[doc_id]
+        self._claim(doc_id, place)
+        return None
+
+    def _free(self, doc_id: str, place: Place) -> bool:
+        holder = self._holders.get(doc_id)
+        return holder is None or (holder.same_source(place) and doc_id not in self._this_run)
+
+    def _claim(self, doc_id: str, place: Place) -> str:
+        self._holders[doc_id] = place
+        self._this_run.add(doc_id)
+        return doc_id
 
 
 @dataclass
@@ -80,9 +177,33 @@ class Unchanged:
 
     path: str
 
+    def __post_init__(self) -> None:
+        self.path = valid_unicode(self.path)
+
 
 class NotText(ValueError):
     """The bytes are not text in any encoding we accept."""
+
+
+class TooSlow(Exception):
+    """A file took longer than its time limit to read."""
+
+
+def document_id(raw: str) -> str:
+    """An id as stored: printable, and NFC, so a macOS (NFD) file name gives the id a Linux one does."""
+    return nfc(valid_unicode(raw))
+
+
+def is_under(path: str, roots: Iterable[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def relative_path(path: str, root: str | None) -> str:
+    """A document's file as the web shows it: relative to its indexed folder, never the server's
+    absolute path (a file indexed on its own, or before roots were stored, shows its name)."""
+    if root and path != root and is_under(path, [root]):
+        return Path(os.path.relpath(path, root)).as_posix()
+    return os.path.basename(path)
 
 
 def valid_unicode(text: str) -> str:
@@ -200,7 +321,14 @@ def _mostly_english(text: str) -> bool:
 
 
 class _HTMLText(HTMLParser):
-    """Collect an HTML page's <title> and visible text (no script, style or template)."""
+    """Collect an HTML page's <title> and visible text (no script, style or template).
+
+    Linear in the page: the open tags are counted by name, so neither a closing tag nor a piece of
+    text scans the stack (60k unclosed tags took 164 s that way).  Measured instead of a parser
+    library: Lexbor (selectolax 1.0) takes 34 s on 60k nested ``<div>``s (the HTML5 "p in button
+    scope" check on each), and libxml2 (lxml 6.1) drops all text past a depth of 256 (2048 with
+    ``huge_tree``).
+    """
 
     HIDDEN = frozenset({"script", "style", "template", "noscript", "head"})
     BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section"})
@@ -210,24 +338,31 @@ class _HTMLText(HTMLParser):
         self.title = ""
         self.parts: list[str] = []
         self._stack: list[str] = []
+        self._open: Counter[str] = Counter()  # open tags by name
+        self._hidden = 0  # open tags in HIDDEN
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in self.BLOCKS:
             self.parts.append("\n")
         if tag not in ("br",):
             self._stack.append(tag)
+            self._open[tag] += 1
+            self._hidden += tag in self.HIDDEN
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._stack:
-            while self._stack and self._stack.pop() != tag:
-                pass
+        while self._open[tag]:  # each tag is popped once: linear over the page
+            popped = self._stack.pop()
+            self._open[popped] -= 1
+            self._hidden -= popped in self.HIDDEN
+            if popped == tag:
+                break
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if "title" in self._stack:
+        if self._open["title"]:
             self.title += data
-        elif not self.HIDDEN.intersection(self._stack):
+        elif not self._hidden:
             self.parts.append(data)
 
 
@@ -261,7 +396,9 @@ def _text_and_title(path: Path, raw: str) -> tuple[str, str]:
     return text, first_line_title(text)
 
 
-def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
+def read_file(
+    path: Path, root: Path, doc_ids: DocumentIds, relpath: str, time_limit: float = READ_TIME_LIMIT
+) -> Iterator[Document | Skipped | Notice]:
     """The document(s) in one file: one for .txt/.md/.html, one per line for .jsonl."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -272,80 +409,150 @@ def read_file(path: Path, doc_id: str) -> Iterator[Document | Skipped]:
         if not stat_module.S_ISREG(stat.st_mode):
             yield Skipped(str(path), "not a regular file")  # a FIFO would block the read forever
             return
+        if suffix in JSONL_SUFFIXES:
+            yield from _jsonl_documents(path, root, stat, doc_ids)
+            return
         limit = readers.MAX_DOCUMENT_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_FILE_BYTES
-        if stat.st_size > limit and suffix not in JSONL_SUFFIXES:
+        if stat.st_size > limit:
             yield Skipped(
                 str(path), f"too large ({_megabytes(stat.st_size)}; the limit is {_megabytes(limit)})"
             )
             return
-        if suffix in DOCUMENT_SUFFIXES:
-            yield from _extracted_document(path, doc_id, stat)
-            return
-        data = path.read_bytes()
+        pages = notice = None
+        with _time_limit(time_limit):
+            if suffix in DOCUMENT_SUFFIXES:
+                extracted = readers.read(path)
+                text, title = extracted.text, extracted.title or first_line_title(extracted.text)
+                pages, notice = extracted.pages, extracted.notice
+            else:
+                text, title = _text_and_title(path, _decode_text(path.read_bytes()))
     except OSError as error:
         yield Skipped(str(path), f"cannot read: {error.strerror or error}")
         return
-    try:
-        raw = decode(data)
-        if _looks_binary(raw):
-            raise NotText("binary file (control characters)")
-    except NotText as error:
+    except (NotText, readers.Unreadable) as error:
         yield Skipped(str(path), str(error))
         return
-    if suffix in JSONL_SUFFIXES:
-        yield from _jsonl_documents(path, raw, stat)
+    except TooSlow:
+        yield Skipped(str(path), f"took longer than {time_limit:g} s to read")
         return
-    text, title = _text_and_title(path, raw)
     if not text:
         yield Skipped(str(path), "no text")
         return
-    yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime)
+    doc_id, renamed = doc_ids.file_id(root, path, relpath)
+    if renamed is not None:
+        yield renamed
+    yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime, pages, root=str(root))
+    if notice:  # a partial read (an HWP's preview text only): indexed, and said
+        yield Skipped(str(path), notice)
 
 
-def _extracted_document(path: Path, doc_id: str, stat: os.stat_result) -> Iterator[Document | Skipped]:
-    """A binary document through its reader; a partial read is indexed and also reported."""
-    try:
-        extracted = readers.read(path)
-    except readers.Unreadable as error:
-        yield Skipped(str(path), str(error))
+def _decode_text(data: bytes) -> str:
+    raw = decode(data)
+    if _looks_binary(raw):
+        raise NotText("binary file (control characters)")
+    return raw
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise TooSlow in the block after ``seconds`` (a SIGALRM timer: it interrupts Python code and
+    blocking reads for the cost of two system calls; C code runs on to its end).  Signals reach only
+    the main thread, so elsewhere the block runs unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    title = extracted.title or first_line_title(extracted.text)
-    yield Document(doc_id, title, extracted.text, str(path), stat.st_size, stat.st_mtime, extracted.pages)
-    if extracted.notice:
-        yield Skipped(str(path), extracted.notice)
+
+    running = [True]
+
+    def expire(signum: int, frame: object) -> None:
+        if running[0]:  # not once the block is over (a signal delivered as the timer is stopped)
+            raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        running[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _jsonl_documents(path: Path, raw: str, stat: os.stat_result) -> Iterator[Document | Skipped]:
-    seen: set[str] = set()
-    # Split on newlines only: str.splitlines() also splits at U+2028 and U+0085, which JSON strings
-    # may hold unescaped.
-    for number, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
+def _jsonl_documents(
+    path: Path, root: Path, stat: os.stat_result, doc_ids: DocumentIds
+) -> Iterator[Document | Skipped]:
+    """One document per line, read a line at a time: memory is one line's, whatever the file's size.
+
+    Lines end at ``\n`` only (U+2028 and U+0085 may stand unescaped in JSON strings)."""
+    with path.open("rb") as file:
+        head = file.read(8192)
+        file.seek(0)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            lines: Iterator[str | None] = _lines(io.TextIOWrapper(file, "utf-16", "replace", newline="\n"))
+        elif b"\x00" in head:
+            yield Skipped(str(path), "binary file (contains NUL bytes)")
+            return
+        else:
+            lines = _utf8_lines(file)
+        for number, line in enumerate(lines, start=1):
+            if line is None:
+                too_large = f"line too large (the limit is {_megabytes(MAX_FILE_BYTES)})"
+                yield Skipped(str(path), too_large, number)
+            elif isinstance(line, NotText):
+                yield Skipped(str(path), str(line), number)
+            elif line.strip():
+                yield _jsonl_document(line, Place(str(root), str(path), number), stat, doc_ids)
+
+
+def _utf8_lines(file: BinaryIO) -> Iterator[str | NotText | None]:
+    """A .jsonl's lines decoded one by one: UTF-8 as JSON Lines requires, a BOM allowed."""
+    for number, line in enumerate(_lines(file), start=1):
+        if line is None:
+            yield None
             continue
-        where = f"{path}:{number}"
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield Skipped(where, f"invalid JSON ({error.msg})")
+            yield line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield NotText("not UTF-8 (a .jsonl must be UTF-8)")
+
+
+def _lines(file: BinaryIO | io.TextIOWrapper) -> Iterator[bytes | str | None]:
+    """The file's lines, each read whole only up to MAX_FILE_BYTES (None for a longer one)."""
+    newline = "\n" if isinstance(file, io.TextIOWrapper) else b"\n"
+    while line := file.readline(MAX_FILE_BYTES + 1):
+        if len(line) <= MAX_FILE_BYTES:
+            yield line
             continue
-        except RecursionError:
-            yield Skipped(where, "invalid JSON (nested too deeply)")
-            continue
-        problem = _record_problem(record)
-        if problem:
-            yield Skipped(where, problem)
-            continue
-        doc_id = str(record.get("id") or f"{path.name}:{number}")
-        if doc_id in seen:
-            yield Skipped(where, f"duplicate id {doc_id!r}")
-            continue
-        seen.add(doc_id)
-        title = record.get("title") or first_line_title(record["text"])
-        yield Document(doc_id, title, record["text"], str(path), stat.st_size, stat.st_mtime)
+        while line and not line.endswith(newline):  # the rest of the long line
+            line = file.readline(MAX_FILE_BYTES + 1)
+        yield None
+
+
+def _jsonl_document(
+    line: str, place: Place, stat: os.stat_result, doc_ids: DocumentIds
+) -> Document | Skipped:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return Skipped(place.path, f"invalid JSON ({error.msg})", place.line)
+    except RecursionError:
+        return Skipped(place.path, "invalid JSON (nested too deeply)", place.line)
+    problem = _record_problem(record)
+    if problem:
+        return Skipped(place.path, problem, place.line)
+    doc_id = document_id(str(record.get("id") or f"{Path(place.path).name}:{place.line}"))
+    holder = doc_ids.record_id(doc_id, place)
+    if holder is not None:
+        return Skipped(place.path, f"duplicate id {doc_id!r} (also in {holder})", place.line)
+    title = record.get("title") or first_line_title(record["text"])
+    return Document(doc_id, title, record["text"], place.path, stat.st_size, stat.st_mtime,
+                    root=place.root or "", line=place.line)
 
 
 def _record_problem(record: object) -> str | None:
@@ -367,13 +574,13 @@ def _record_problem(record: object) -> str | None:
 
 
 def walk(root: Path) -> Iterator[tuple[Path, str] | Skipped]:
-    """Files under ``root`` (or ``root`` itself) with their ids: the path relative to ``root``.
+    """Files under ``root`` (or ``root`` itself) with their natural ids: the path relative to ``root``.
 
     Folder symlinks are not followed (no loops, no documents twice) but reported, like a folder
     that cannot be listed.
     """
     if not root.is_dir():
-        yield root, root.name
+        yield root, document_id(root.name)
         return
     errors: list[OSError] = []
     for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=False):
@@ -386,7 +593,7 @@ def walk(root: Path) -> Iterator[tuple[Path, str] | Skipped]:
             if name.startswith("."):
                 continue
             path = Path(folder, name)
-            yield path, path.relative_to(root).as_posix()
+            yield path, document_id(path.relative_to(root).as_posix())
     yield from _unlisted(errors)
 
 
@@ -401,12 +608,21 @@ FileCheck = Callable[[Path], bool]
 
 
 def read_documents(
-    paths: Sequence[Path], unchanged: FileCheck | None = None
-) -> Iterator[tuple[Path, Document | Skipped | Unchanged]]:
+    paths: Sequence[Path],
+    unchanged: FileCheck | None = None,
+    doc_ids: DocumentIds | None = None,
+    *,
+    follow_links: bool = False,
+    time_limit: float = READ_TIME_LIMIT,
+) -> Iterator[tuple[Path, Document | Skipped | Unchanged | Notice]]:
     """Every document (or skipped file) under the given folders and files, with its root PATH.
 
-    ``unchanged(path)`` lets the caller skip reading files it already holds as they are.
+    ``unchanged(path)`` lets the caller skip reading files it already holds as they are; ``doc_ids``
+    knows the ids the index already holds.  A file symlink that resolves outside every PATH is
+    skipped unless ``follow_links`` (it could serve /etc/passwd, or a private file, to searchers).
     """
+    doc_ids = doc_ids or DocumentIds()
+    real_roots = [os.path.realpath(root) for root in paths]
     for root in paths:
         if not root.exists():
             yield root, Skipped(str(root), "no such file or folder")
@@ -415,9 +631,12 @@ def read_documents(
             if isinstance(entry, Skipped):
                 yield root, entry
                 continue
-            path, doc_id = entry
+            path, relpath = entry
+            if not follow_links and path.is_symlink() and not is_under(os.path.realpath(path), real_roots):
+                yield root, Skipped(str(path), "symlink outside the indexed folders", keeps_old=False)
+                continue
             if unchanged is not None and unchanged(path):
                 yield root, Unchanged(str(path))
                 continue
-            for item in read_file(path, doc_id):
+            for item in read_file(path, root, doc_ids, relpath, time_limit):
                 yield root, item

@@ -8,11 +8,12 @@ killed reindex leaves that state intact.  One writer at a time is enforced by Wh
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +28,22 @@ from whoosh.system import pack_uint
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from indexer.analysis import has_hangul, make_analyzer, make_bigram_analyzer, warm_up
-from indexer.documents import Document, Skipped, Unchanged, read_documents
+from indexer.documents import (
+    Document,
+    DocumentIds,
+    Notice,
+    Place,
+    Skipped,
+    Unchanged,
+    is_under,
+    read_documents,
+    valid_unicode,
+)
 
 PID_FILE = "dari-writer.pid"
+# The files whose last read had bad lines: they are read (and their lines reported) again on every
+# run until fixed, although their size and modification time say they are unchanged.
+SKIP_RECORD = "dari-skipped.json"
 LOCK_TIMEOUT = 2.0  # seconds a second writer waits before telling the user the index is busy
 MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # Postings each writing process keeps in memory before spilling a sorted run to disk (Whoosh's
@@ -57,6 +71,7 @@ class ReindexSummary:
     deleted: int = 0
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -99,6 +114,8 @@ def make_schema() -> Schema:
         grams=BigramField(),
         lang=ID(stored=True),
         path=ID(stored=True),
+        root=STORED,  # the indexed folder (or file) the document was found under: ids are unique per root
+        line=STORED,  # its line in a .jsonl, None for a file of its own
         size=STORED,
         mtime=STORED,
         hash=STORED,
@@ -135,15 +152,20 @@ def _open_or_create(index_dir: Path) -> FileIndex:
 
 
 def _with_new_fields(ix: FileIndex, index_dir: Path) -> FileIndex:
-    """The index with the fields its schema has gained since it was made (``pages``), committed
-    first: its writers, parallel workers included, take the schema from the last commit."""
+    """The index with the stored fields its schema has gained since it was made (``pages``,
+    ``root``, ``line``), committed first: its writers, parallel workers included, take the schema
+    from the last commit.  An index built by an older dari then needs no rebuild."""
     missing = [(name, kind) for name, kind in make_schema().items() if name not in ix.schema]
     if not missing:
         return ix
     writer = _writer(ix, index_dir)
-    for name, kind in missing:
-        writer.add_field(name, kind)
-    writer.commit()
+    try:
+        for name, kind in missing:
+            writer.add_field(name, kind)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
     return whoosh_index.open_dir(str(index_dir))
 
 
@@ -249,10 +271,6 @@ def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:
     return writer
 
 
-def _is_under(path: str, roots: Iterable[str]) -> bool:
-    return any(path == root or path.startswith(root + os.sep) for root in roots)
-
-
 def reindex(
     paths: Sequence[Path],
     index_dir: Path,
@@ -261,49 +279,70 @@ def reindex(
     progress: bool = False,
     strict: bool = False,
     procs: int | None = None,
+    follow_links: bool = False,
 ) -> ReindexSummary:
     """Bring the index in line with the files under ``paths``.
 
     Unchanged documents are skipped (by file size and mtime, then by content hash), changed ones
     replaced, and documents whose file under one of ``paths`` is gone are deleted; documents from
-    other paths are left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict``
-    raises SkippedFiles instead of committing when any file was skipped.  ``procs`` (default: one
-    per core) processes analyse and write documents in parallel.
+    other paths, of files that could not be read and under folders that could not be listed are
+    left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict`` raises SkippedFiles
+    instead of committing when any file was skipped.  ``procs`` (default: one per core) processes
+    analyse and write documents in parallel.  ``follow_links`` indexes file symlinks that lead
+    outside ``paths``.
     """
     started = time.perf_counter()
-    roots = [Path(os.path.abspath(p)) for p in paths]
+    roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
     ix = _with_new_fields(_open_or_create(index_dir), index_dir)
     writer = _writer(ix, index_dir, default_procs() if procs is None else procs)
     summary = ReindexSummary()
     try:
         known = {} if full else _stored_documents(ix)
         file_stats = {(doc["path"], doc["size"], doc["mtime"]) for doc in known.values()}
+        reread = set() if full else _read_skip_record(index_dir)
+        doc_ids = DocumentIds((doc_id, _place(doc)) for doc_id, doc in known.items())
         seen_ids: set[str] = set()
-        seen_paths: set[str] = set()
+        kept_paths: set[str] = set()  # files (and folders) whose documents stay as they are
+        bad_files: set[str] = set()  # files with bad lines this run
         touched = False  # anything written or deleted: worth a commit
 
         def unchanged(path: Path) -> bool:
+            stored_path = valid_unicode(str(path))
+            if stored_path in reread:
+                return False
             try:
                 stat = path.stat()
             except OSError:
                 return False  # read_file reports why
-            return (str(path), stat.st_size, stat.st_mtime) in file_stats
+            return (stored_path, stat.st_size, stat.st_mtime) in file_stats
 
-        items = read_documents(roots, unchanged=None if full else unchanged)
+        def kept(path: str) -> bool:
+            return path in kept_paths or any(str(parent) in kept_paths for parent in Path(path).parents)
+
+        items = read_documents(
+            roots, unchanged=None if full else unchanged, doc_ids=doc_ids, follow_links=follow_links
+        )
         bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
         for _, item in bar:
-            if isinstance(item, Unchanged | Skipped):
-                # A skipped file keeps its last good version in the index.
-                seen_paths.add(item.path)
-                if isinstance(item, Skipped):
-                    summary.skipped.append(item)
+            if isinstance(item, Notice):
+                summary.notices.append(item)
+                continue
+            if isinstance(item, Skipped):
+                summary.skipped.append(item)
+                if item.line is not None:
+                    bad_files.add(item.path)
+                elif item.keeps_old and os.path.lexists(item.path):
+                    kept_paths.add(item.path)  # there but unreadable: it keeps its last good version
+                continue
+            if isinstance(item, Unchanged):
+                kept_paths.add(item.path)
                 continue
             seen_ids.add(item.id)
             previous = known.get(item.id)
             if previous is not None and previous["hash"] == item.hash:
                 summary.unchanged += 1
-                if (previous["size"], previous["mtime"]) != (item.size, item.mtime):
-                    writer.update_document(**_fields(item))  # refresh the stat that skips reads
+                if _source(previous) != _source(_fields(item)):
+                    writer.update_document(**_fields(item))  # refresh the stat that skips reads, or its name
                     touched = True
                 continue
             if previous is None:
@@ -316,13 +355,17 @@ def reindex(
         for doc_id, doc in known.items():
             if doc_id in seen_ids:
                 continue
-            if doc["path"] in seen_paths:
+            if kept(doc["path"]):
                 summary.unchanged += 1
-            elif _is_under(doc["path"], root_names):
+            elif is_under(doc["path"], root_names):
                 writer.delete_by_term("id", doc_id)
                 summary.deleted += 1
         if strict and summary.skipped:
             raise SkippedFiles(summary)
+        # Written before the commit, under the lock: a file it misses after a failed commit differs
+        # from the index anyway, so the next run reads it again.
+        not_read = {path for path in reread if kept(path) or not is_under(path, root_names)}
+        _write_skip_record(index_dir, bad_files | not_read)
         if full:
             writer.commit(mergetype=CLEAR)
         elif touched or summary.added or summary.updated or summary.deleted:
@@ -336,11 +379,35 @@ def reindex(
     return summary
 
 
+def _read_skip_record(index_dir: Path) -> set[str]:
+    try:
+        return set(json.loads((index_dir / SKIP_RECORD).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()  # none yet, or unreadable: the files are read again when they change
+
+
+def _write_skip_record(index_dir: Path, files: set[str]) -> None:
+    record, temporary = index_dir / SKIP_RECORD, index_dir / f"{SKIP_RECORD}.tmp"
+    if files == _read_skip_record(index_dir):
+        return
+    temporary.write_text(json.dumps(sorted(files), ensure_ascii=False), encoding="utf-8")
+    temporary.replace(record)
+
+
+def _source(doc: dict) -> tuple:
+    """Where a stored document was read from, and that file's size and modification time."""
+    return doc["path"], doc.get("root"), doc.get("line"), doc["size"], doc["mtime"]
+
+
+def _place(doc: dict) -> Place:
+    return Place(doc.get("root"), doc["path"], doc.get("line"))
+
+
 def _stored_documents(ix: FileIndex) -> dict[str, dict]:
-    """id → stored fields (path, size, mtime, hash) of every document in the index."""
+    """id → stored fields (path, root, line, size, mtime, hash) of every document in the index."""
     with ix.reader() as reader:
         return {
-            doc["id"]: {key: doc.get(key) for key in ("path", "size", "mtime", "hash")}
+            doc["id"]: {key: doc.get(key) for key in ("path", "root", "line", "size", "mtime", "hash")}
             for doc in reader.all_stored_fields()
         }
 
@@ -353,6 +420,8 @@ def _fields(doc: Document) -> dict:
         "grams": f"{doc.title}\n{doc.text}",
         "lang": doc.lang,
         "path": doc.path,
+        "root": doc.root,
+        "line": doc.line,
         "size": doc.size,
         "mtime": doc.mtime,
         "hash": doc.hash,

@@ -72,12 +72,12 @@ def test_jsonl_one_document_per_line_and_bad_lines_reported(tmp_path: Path) -> N
     reasons = []
     for _, item in read_documents([tmp_path / "bulk.jsonl"]):
         if isinstance(item, Skipped):
-            reasons.append((item.path.rsplit(":", 1)[1], item.reason.split(" (")[0]))
+            reasons.append((item.line, item.reason.split(" (")[0]))
         else:
             documents[item.id] = item
     assert sorted(documents) == ["a", "c"]
     assert documents["a"].title == "첫째"
-    assert reasons == [("2", "invalid JSON"), ("3", 'missing "text"'), ("4", "duplicate id 'a'")]
+    assert reasons == [(2, "invalid JSON"), (3, 'missing "text"'), (4, "duplicate id 'a'")]
 
 
 def test_binary_unsupported_and_empty_files_are_skipped(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from indexer.documents import relative_path
 from indexer.search import QueryError
 from web.core import ParamError, doc_url, engine, parse_search_args, run_search
 from web.openapi import openapi_spec
@@ -64,7 +65,7 @@ def document(doc_id: str):
         id=doc["id"],
         title=doc["title"],
         lang=doc["lang"],
-        path=doc["path"],
+        path=relative_path(doc["path"], doc.get("root")),
         size=doc["size"],
         modified=datetime.fromtimestamp(doc["mtime"], tz=UTC).isoformat(),
         hash=doc["hash"],

@@ -9,6 +9,7 @@ two changes: loose words are OR-ed, their scores summed, so documents with more 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import time
@@ -44,6 +45,9 @@ from whoosh.support.levenshtein import distance
 
 from indexer.analysis import HANGUL_SYLLABLES, SURROGATE, compound_pieces, warm_up
 from indexer.index import open_index
+from indexer.storage import IndexDamaged
+
+logger = logging.getLogger("dari")
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
@@ -553,6 +557,10 @@ class SearchEngine:
             new = self._index.searcher(weighting=self._weighting)
             self._weighting.load_norms(new)
         except (EmptyIndexError, OSError):  # removed again meanwhile
+            return
+        except IndexDamaged as error:  # no commit can be read: keep answering from the open one
+            logger.warning("Warning: %s", error)
+            self._commit = commit  # said once, not at every request
             return
         old, self._searcher, self._commit = self._searcher, new, commit
         old.close()

@@ -23,6 +23,7 @@ from indexer.index import (
     reindex,
 )
 from indexer.search import QueryError, SearchEngine, SearchResults
+from indexer.storage import IndexUnusable
 
 index_option = click.option(
     "--index",
@@ -67,7 +68,7 @@ def reindex_command(
             strict=strict,
             follow_links=follow_links,
         )
-    except (IndexLocked, WorkerFailed) as error:
+    except (IndexLocked, WorkerFailed, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:  # disk full, a file size limit, an index folder that cannot be made
         reason = error.strerror or error
@@ -100,7 +101,7 @@ def search_command(query: str, index_dir: Path | None, limit: int, lang: str | N
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
         results = SearchEngine(resolve_index(index_dir)).search(query, lang=lang, per_page=limit)
-    except (IndexMissing, QueryError) as error:
+    except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
         click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
@@ -127,7 +128,7 @@ def serve_command(index_dir: Path | None, host: str, port: int) -> None:
             summary = reindex([bundled_seeds()], index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
             app = create_app(index_dir)
-    except IndexLocked as error:
+    except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"dari: serving {index_dir} on http://{host}:{port}/", err=True)
     # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431) before
@@ -186,7 +187,7 @@ def eval_command(
     try:
         eval_set = load_eval_set(eval_dir)
         report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out)
-    except (ValueError, IndexLocked) as error:
+    except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
         click.echo(json.dumps(report.as_dict()))

@@ -2,14 +2,18 @@
 
 Whoosh commits by writing new segment files and then atomically renaming a new table of contents
 into place, so readers keep the last committed state until a reindex's commit is complete, and a
-killed reindex leaves that state intact.  One writer at a time is enforced by Whoosh's file lock
-(an ``flock``, which the OS releases when its process dies, so a stale lock never blocks).
+killed reindex leaves that state intact; ``indexer.storage`` makes those commits durable, keeps the
+one before, and reads past a commit that cannot be read.  One writer at a time is enforced by
+Whoosh's file lock (an ``flock``, which the OS releases when its process dies, so a stale lock
+never blocks).  The schema carries a version, so an index made by an older dari, or not by dari,
+is explained instead of misread.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from collections import Counter
@@ -19,10 +23,9 @@ from pathlib import Path
 
 import platformdirs
 from tqdm import tqdm
-from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.index import FileIndex, LockError
+from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
@@ -39,6 +42,14 @@ from indexer.documents import (
     read_documents,
     valid_unicode,
 )
+from indexer.storage import (
+    CommitIndex,
+    DurableCommits,
+    DurableStorage,
+    IndexDamaged,
+    IndexUnusable,
+    has_commits,
+)
 
 PID_FILE = "dari-writer.pid"
 # The files whose last read had bad lines: they are read (and their lines reported) again on every
@@ -51,6 +62,10 @@ MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
+# Raised when documents or their analysis change so that an index made before cannot be read or
+# updated as it is (``dari reindex --full`` rebuilds it).  Stored in every commit's schema.
+SCHEMA_VERSION = 1
+DARI_FIELDS = {"id", "body", "path", "hash"}  # what any dari index, of any version, has
 
 
 class IndexMissing(Exception):
@@ -62,6 +77,10 @@ class IndexMissing(Exception):
 
 class IndexLocked(Exception):
     """Another reindex holds the index's write lock."""
+
+
+class IndexIncompatible(IndexUnusable):
+    """The index was made by another dari version, or is not a dari index."""
 
 
 @dataclass
@@ -105,7 +124,7 @@ class BigramField(TEXT):
 
 def make_schema() -> Schema:
     analyzer = make_analyzer()
-    return Schema(
+    schema = Schema(
         id=ID(unique=True, stored=True),
         # chars=True stores each term's character offsets, so highlights need no re-analysis.
         title=TEXT(analyzer=analyzer, stored=True, chars=True),
@@ -121,6 +140,41 @@ def make_schema() -> Schema:
         hash=STORED,
         pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
     )
+    schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
+    return schema
+
+
+def _field_types(schema: Schema) -> dict[str, str]:
+    return {name: type(field).__name__ for name, field in schema.items()}
+
+
+def _only_stored_fields_missing(schema: Schema) -> bool:
+    """Whether ``schema`` is today's but for stored fields added since (``pages``, ``root``, ``line``)."""
+    ours, theirs = _field_types(make_schema()), _field_types(schema)
+    return all(ours.get(name) == kind for name, kind in theirs.items()) and all(
+        ours[name] == "STORED" for name in ours.keys() - theirs.keys()
+    )
+
+
+def schema_problem(schema: Schema, index_dir: Path) -> IndexIncompatible | None:
+    """Why this dari cannot use an index with ``schema`` (None: it can)."""
+    version = getattr(schema, "dari_version", None)
+    if version == SCHEMA_VERSION:
+        return None
+    if version is None and _only_stored_fields_missing(schema):
+        return None  # made before the schema carried its version; the next reindex adds the fields
+    if version is None and not set(schema.names()) >= DARI_FIELDS:
+        return IndexIncompatible(
+            f"The index at {index_dir} is not a dari index (a Whoosh index with the fields "
+            f"{', '.join(sorted(schema.names()))}): dari leaves it alone; use another --index folder."
+        )
+    made_by = f"an older dari (schema {version or 0})" if (version or 0) < SCHEMA_VERSION else (
+        f"a newer dari (schema {version})"
+    )
+    return IndexIncompatible(
+        f"The index at {index_dir} was made by {made_by}; this dari reads schema {SCHEMA_VERSION}: "
+        "run `dari reindex --full` to rebuild it."
+    )
 
 
 def default_index_dir() -> Path:
@@ -134,24 +188,45 @@ def bundled_seeds() -> Path:
     return Path(__file__).resolve().parent.parent / "seeds"
 
 
-def open_index(index_dir: Path) -> FileIndex:
-    """Open an existing, non-empty index, or raise IndexMissing."""
-    if not whoosh_index.exists_in(str(index_dir)):
+def open_index(index_dir: Path) -> CommitIndex:
+    """Open an existing, non-empty index at its newest readable commit, or raise IndexMissing,
+    IndexDamaged (no commit can be read) or IndexIncompatible."""
+    if not has_commits(str(index_dir)):
         raise IndexMissing(index_dir)
-    ix = whoosh_index.open_dir(str(index_dir))
+    ix = CommitIndex(DurableStorage(str(index_dir)))
+    problem = schema_problem(ix.schema, index_dir)
+    if problem:
+        raise problem
     if ix.doc_count() == 0:
         raise IndexMissing(index_dir)
     return ix
 
 
-def _open_or_create(index_dir: Path) -> FileIndex:
+def _open_or_create(index_dir: Path, full: bool) -> tuple[CommitIndex, Schema | None]:
+    """The index to write, and the schema to start it over with (None: keep its commits).
+
+    An index this dari cannot read is started over by ``full`` (a damaged one, or one made by
+    another dari version); a foreign index never is.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    if whoosh_index.exists_in(str(index_dir)):
-        return whoosh_index.open_dir(str(index_dir))
-    return whoosh_index.create_in(str(index_dir), make_schema())
+    storage = DurableStorage(str(index_dir))
+    if not storage.commit_files():
+        return CommitIndex.create(storage, make_schema()), None
+    ix = CommitIndex(storage)
+    try:
+        problem = schema_problem(ix.schema, index_dir)
+    except IndexDamaged:
+        if full:
+            return ix, make_schema()
+        raise
+    if problem is None:
+        return ix, None
+    if full and set(ix.schema.names()) >= DARI_FIELDS:
+        return ix, make_schema()
+    raise problem
 
 
-def _with_new_fields(ix: FileIndex, index_dir: Path) -> FileIndex:
+def _with_new_fields(ix: CommitIndex, index_dir: Path) -> CommitIndex:
     """The index with the stored fields its schema has gained since it was made (``pages``,
     ``root``, ``line``), committed first: its writers, parallel workers included, take the schema
     from the last commit.  An index built by an older dari then needs no rebuild."""
@@ -166,7 +241,7 @@ def _with_new_fields(ix: FileIndex, index_dir: Path) -> FileIndex:
     except BaseException:
         writer.cancel()
         raise
-    return whoosh_index.open_dir(str(index_dir))
+    return CommitIndex(DurableStorage(str(index_dir)))
 
 
 def default_procs() -> int:
@@ -205,16 +280,23 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(DurableCommits, MpWriter):
     """Whoosh's multiprocessing writer, made to share Kiwi and to fail loudly.
 
     Worker processes each analyse their batches and write their own segment (``multisegment``), so
     Kiwi and Whoosh's posting work both run on every core and nothing is merged at the end.  Kiwi is
     warmed here before a worker forks (when its first batch has Hangul), so the workers share its
     ~330 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
-    documents of a worker that died; this writer raises and leaves the index as it was, and its
-    ``cancel`` stops the workers.
+    documents of a worker that died, or whose segment is not in the result queue within a second
+    of its end; this writer waits for every worker's segment, raises if one ends without sending
+    it, and then leaves the index as it was; its ``cancel`` stops the workers.
     """
+
+    def __init__(self, ix: CommitIndex, *, procs: int, timeout: float = LOCK_TIMEOUT,
+                 fresh_schema: Schema | None = None, **kwargs) -> None:
+        # The workers' writers get the same settings, but never the lock (they run under this one).
+        super().__init__(ix, timeout=timeout, fresh_schema=fresh_schema, procs=procs, batchsize=BATCH_DOCS,
+                         multisegment=True, subargs=dict(kwargs), **kwargs)
 
     def _new_task(self) -> _Worker:
         if any(has_hangul(fields.get("title", "")) or has_hangul(fields.get("body", ""))
@@ -231,11 +313,38 @@ class ParallelWriter(MpWriter):
             self._enqueue()
         for _ in self.tasks:
             self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge) + self._worker_segments()
         for task in self.tasks:
             task.join()
-        if any(task.exitcode for task in self.tasks):
-            raise WorkerFailed("An indexing worker process failed; the index was not changed.")
-        super()._commit(mergetype, optimize, merge)
+        if self._added:  # existing small segments merged into this writer's own
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
+
+    def _worker_segments(self) -> list:
+        """Every worker's segment, however long its commit takes (read before joining them, so a
+        worker never waits on a full pipe); a worker that fails or ends without sending one fails
+        the run."""
+        segments = []
+        while len(segments) < len(self.tasks):
+            if any(task.exitcode for task in self.tasks):
+                raise WorkerFailed("An indexing worker process failed; the index was not changed.")
+            # Once every worker has ended, what each sent is already in the queue's pipe.
+            ended = all(task.exitcode is not None for task in self.tasks)
+            try:
+                _, _, segment = self.resultqueue.get(timeout=1)
+            except queue.Empty:
+                if ended:
+                    missing = len(self.tasks) - len(segments)
+                    raise WorkerFailed(
+                        f"{missing} of {len(self.tasks)} indexing workers ended without sending their "
+                        "documents; the index was not changed."
+                    ) from None
+                continue
+            segments.append(segment)
+        return segments
 
     def cancel(self) -> None:
         # Stock MpWriter.cancel flags its copy of each worker, not the worker, which then waits
@@ -243,7 +352,7 @@ class ParallelWriter(MpWriter):
         for task in self.tasks:
             task.terminate()
             task.join()
-        SegmentWriter.cancel(self)
+        DurableCommits.cancel(self)
 
 
 def merge_small_dropping_empty(writer: SegmentWriter, segments: list) -> list:
@@ -255,18 +364,21 @@ def merge_small_dropping_empty(writer: SegmentWriter, segments: list) -> list:
     return MERGE_SMALL(writer, [segment for segment in segments if segment.doc_count() > 0])
 
 
-def _writer(ix: FileIndex, index_dir: Path, procs: int = 1) -> SegmentWriter:
+def _writer(ix: CommitIndex, index_dir: Path, procs: int = 1, fresh_schema: Schema | None = None
+            ) -> DurableCommits:
     """Take the write lock or explain who holds it."""
     pid_file = index_dir / PID_FILE
     try:
         if procs > 1:
-            writer = ParallelWriter(ix, procs=procs, batchsize=BATCH_DOCS, multisegment=True,
-                                    timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec())
+            writer = ParallelWriter(ix, procs=procs, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema,
+                                    limitmb=BUFFER_MB, codec=LeanCodec())
         else:
-            writer = ix.writer(timeout=LOCK_TIMEOUT, limitmb=BUFFER_MB, codec=LeanCodec())
+            writer = DurableCommits(ix, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema,
+                                    limitmb=BUFFER_MB, codec=LeanCodec())
     except LockError:
         holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
         raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None
+    writer.schema.dari_version = SCHEMA_VERSION  # an index from before versions gets its own
     pid_file.write_text(str(os.getpid()))
     return writer
 
@@ -293,8 +405,10 @@ def reindex(
     """
     started = time.perf_counter()
     roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
-    ix = _with_new_fields(_open_or_create(index_dir), index_dir)
-    writer = _writer(ix, index_dir, default_procs() if procs is None else procs)
+    ix, fresh_schema = _open_or_create(index_dir, full)
+    if fresh_schema is None:
+        ix = _with_new_fields(ix, index_dir)
+    writer = _writer(ix, index_dir, default_procs() if procs is None else procs, fresh_schema)
     summary = ReindexSummary()
     try:
         known = {} if full else _stored_documents(ix)
@@ -403,7 +517,7 @@ def _place(doc: dict) -> Place:
     return Place(doc.get("root"), doc["path"], doc.get("line"))
 
 
-def _stored_documents(ix: FileIndex) -> dict[str, dict]:
+def _stored_documents(ix: CommitIndex) -> dict[str, dict]:
     """id → stored fields (path, root, line, size, mtime, hash) of every document in the index."""
     with ix.reader() as reader:
         return {

@@ -8,6 +8,7 @@ page's hits and ``suggest`` offers a did-you-mean.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,7 +37,10 @@ from indexer.query import (
 )
 from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.storage import IndexDamaged
 from indexer.suggest import suggestion
+
+logger = logging.getLogger("dari")
 
 # What the web app and the CLI need of the steps, through this module alone.
 __all__ = [
@@ -98,6 +102,10 @@ class SearchEngine:
             new = self._index.searcher(weighting=self._weighting)
             self._weighting.load_norms(new)
         except (EmptyIndexError, OSError):  # removed again meanwhile
+            return
+        except IndexDamaged as error:  # no commit can be read: keep answering from the open one
+            logger.warning("Warning: %s", error)
+            self._commit = commit  # said once, not at every request
             return
         old, self._searcher, self._commit = self._searcher, new, commit
         old.close()

@@ -24,8 +24,11 @@ from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 
 DARI = Path(sys.executable).with_name("dari")
+TOC_NAME = re.compile(r"^_MAIN_(\d+)\.toc$")  # a commit's table of contents
 # CI replays the same examples every run, so a red CI is a regression, not a new find; elsewhere each
 # run explores new ones (and Hypothesis's database replays what failed before).
 settings.register_profile("ci", derandomize=True)
@@ -169,6 +172,27 @@ def new_file(index_dir: Path, suffix: str, before: set[str]) -> Callable[[], boo
     return check
 
 
+def commit_segments(index_dir: Path) -> dict[int, set[str]]:
+    """Each commit's generation → the segments it uses, read by Whoosh itself (not by dari)."""
+    storage = FileStorage(str(index_dir))
+    generations = [int(m.group(1)) for name in os.listdir(index_dir) if (m := TOC_NAME.match(name))]
+    return {
+        generation: {segment.segment_id() for segment in TOC.read(storage, "MAIN", gen=generation).segments}
+        for generation in sorted(generations)
+    }
+
+
+def zero_fill(path: Path) -> None:
+    """A file whose blocks never reached the disk: its length, all zeros."""
+    path.write_bytes(bytes(path.stat().st_size))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @dataclass
 class Server:
     url: str
@@ -179,9 +203,7 @@ class Server:
 @contextlib.contextmanager
 def serving(index_dir: Path, log: Path) -> Iterator[Server]:
     """A real `dari serve` over ``index_dir`` on a free port, stopped afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(DARI), "serve", "--index", str(index_dir), "--port", str(port)],

@@ -182,6 +182,6 @@ def test_an_english_word_in_a_korean_line_is_found_and_marked(tmp_path: Path) ->
     engine = SearchEngine(tmp_path / "index")
     results = engine.search("employment")
     assert [hit.id for hit in results.hits] == ["ko.txt"]
-    assert results.hits[0].snippet.endswith("announced new <mark>employment</mark>")
+    assert results.hits[0].snippet.endswith("announced new <mark>employment</mark>.")
     assert engine.mark_document("ko.txt", "employment").endswith("new <mark>employment</mark>.")
     assert engine.search("emplo").total == 0  # the broken piece is no term (nor a did-you-mean)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, reindex
+from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, open_index, reindex
 from indexer.rerank import RERANK_DEPTH
 from indexer.search import SearchEngine
 
@@ -96,10 +96,10 @@ def test_cancelled_parallel_writer_stops_its_workers(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path, BATCH_DOCS * 2)
     index_dir = tmp_path / "index"
     reindex([corpus], index_dir, procs=1)
-    ix = whoosh_index.open_dir(str(index_dir))
+    ix = open_index(index_dir)
     with ix.searcher() as searcher:
         documents = list(searcher.documents())
-    writer = ParallelWriter(ix, procs=2, batchsize=BATCH_DOCS, multisegment=True)
+    writer = ParallelWriter(ix, procs=2)
     for fields in documents:
         writer.add_document(**fields)
     assert writer.tasks, "workers were started"

@@ -201,7 +201,8 @@ def test_engine_sees_a_new_commit_without_reopening(seeds_copy: Path, tmp_index:
 
 def test_second_writer_is_refused(seeds_copy: Path, tmp_index: Path) -> None:
     reindex([seeds_copy], tmp_index)
-    holder = _writer(_open_or_create(tmp_index), tmp_index)
+    ix, _ = _open_or_create(tmp_index, full=False)
+    holder = _writer(ix, tmp_index)
     try:
         with pytest.raises(IndexLocked, match=r"locked by another reindex \(pid \d+\)"):
             reindex([seeds_copy], tmp_index)

@@ -175,8 +175,10 @@ def serve_command(index_dir: Path | None, host: str, port: int, extra_hosts: tup
             channel_timeout=IDLE_SECONDS,
             cleanup_interval=2,
         )
-    except OSError as error:  # the port is taken, a port below 1024, an address not of this machine
-        raise click.ClickException(f"Cannot listen on {url_host}:{port}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # the port is taken or privileged, a host not of this machine
+        cause = error.__context__ or error  # waitress turns a host it cannot resolve into a ValueError
+        reason = getattr(cause, "strerror", None) or cause
+        raise click.ClickException(f"Cannot listen on {url_host}:{port}: {reason}") from None
     click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/", err=True)
     server.run()
 

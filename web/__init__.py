@@ -70,7 +70,7 @@ def _is_loopback(address: str) -> bool:
 
 def _refuse_other_hosts(allowed: frozenset[str]) -> Callable[[], None]:
     """A before-request check of the Host header (werkzeug's TRUSTED_HOSTS cannot match [::1])."""
-    shown = ", ".join(sorted(allowed))
+    shown = ", ".join(f"[{name}]" if ":" in name else name for name in sorted(allowed))
 
     def check() -> None:
         # werkzeug has already turned a Host with characters no host name has into "".

@@ -54,10 +54,10 @@ def allowed_hosts(listen_host: str, extra: Iterable[str] = ()) -> frozenset[str]
     address).
     """
     names = {name for name in map(host_name, extra) if name}
-    if not names and not _is_loopback(listen_host):
+    loopback = _is_loopback(listen_host)
+    if not names and not loopback:
         return None
-    loopback = LOOPBACK_NAMES if _is_loopback(listen_host) else frozenset()
-    return frozenset({*names, *loopback, host_name(listen_host) or listen_host})
+    return frozenset({*names, *(LOOPBACK_NAMES if loopback else ()), host_name(listen_host) or listen_host})
 
 
 def _is_loopback(address: str) -> bool:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import json
+import os
 import re
+import resource
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from indexer.display import reveal_hidden
 from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
     IndexLocked,
@@ -103,37 +108,97 @@ def search_command(query: str, index_dir: Path | None, limit: int, lang: str | N
         results = SearchEngine(resolve_index(index_dir)).search(query, lang=lang, per_page=limit)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
-    if as_json:
-        click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
-    else:
-        _print_results(results, color=sys.stdout.isatty())
+    with _quiet_on_broken_pipe():
+        if as_json:
+            click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
+        else:
+            _print_results(results, color=sys.stdout.isatty())
+
+
+@contextlib.contextmanager
+def _quiet_on_broken_pipe() -> Iterator[None]:
+    """`dari search … | head` is done when the reader is: a closed pipe ends the output, exit 0."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Python would flush what is left into the closed pipe at exit and fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+# Waitress accepts 100 connections by default and closes idle ones after 120 s (checking every
+# 30 s): 100 clients that connect and send nothing, or half a request, lock everyone else out for
+# two minutes. Idle connections hold a socket, not a worker thread, so many are cheap: up to 1,000
+# are accepted (poll(), not select(), which fails past file descriptor 1023), and one silent for
+# 20 s is closed (checked every 2 s); a browser opens a new one when it needs to. A client that
+# keeps 1,000 connections alive by trickling bytes can still fill them: that needs a proxy in front.
+MAX_CONNECTIONS = 1000
+IDLE_SECONDS = 20
+FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening sockets, logs
 
 
 @main.command(name="serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-def serve_command(index_dir: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--allow-host",
+    "extra_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Answer requests for this host name too (repeatable). On a loopback address only 127.0.0.1, "
+    "localhost and [::1] are answered (against DNS rebinding); elsewhere any name unless this is given.",
+)
+def serve_command(index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...]) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds first."""
-    from waitress import serve  # imported here: only this command needs the web stack
+    from waitress import create_server  # imported here: only this command needs the web stack
 
-    from web import create_app
+    from web import allowed_hosts, create_app
+
+    hosts = allowed_hosts(host, extra_hosts)
 
     index_dir = resolve_index(index_dir)
     try:
         try:
-            app = create_app(index_dir)
+            app = create_app(index_dir, hosts)
         except IndexMissing:
             click.echo(f"No index at {index_dir}: indexing the bundled seeds first.", err=True)
             summary = reindex([bundled_seeds()], index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
-            app = create_app(index_dir)
+            app = create_app(index_dir, hosts)
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"dari: serving {index_dir} on http://{host}:{port}/", err=True)
-    # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431) before
-    # waitress buffers them (by default up to 1 GB of body, spooled to disk).
-    serve(app, host=host, port=port, max_request_body_size=64 * 1024, max_request_header_size=64 * 1024)
+    url_host = f"[{host}]" if ":" in host else host
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431)
+            # before waitress buffers them (by default up to 1 GB of body, spooled to disk).
+            max_request_body_size=64 * 1024,
+            max_request_header_size=64 * 1024,
+            connection_limit=_connection_limit(),
+            asyncore_use_poll=True,
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=2,
+        )
+    except (OSError, ValueError) as error:  # the port is taken or privileged, a host not of this machine
+        cause = error.__context__ or error  # waitress turns a host it cannot resolve into a ValueError
+        reason = getattr(cause, "strerror", None) or cause
+        raise click.ClickException(f"Cannot listen on {url_host}:{port}: {reason}") from None
+    click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/", err=True)
+    server.run()
+
+
+def _connection_limit() -> int:
+    """MAX_CONNECTIONS, or fewer if the open-file limit (raised to the hard limit if need be) leaves
+    less room: each connection can take two files (its socket and a large response spooled to disk)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * MAX_CONNECTIONS + FILES_BESIDE_CONNECTIONS
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return max(1, min(MAX_CONNECTIONS, (soft - FILES_BESIDE_CONNECTIONS) // 2))
 
 
 def _as_json(results: SearchResults) -> dict:
@@ -145,11 +210,14 @@ def _as_json(results: SearchResults) -> dict:
 
 
 def _print_results(results: SearchResults, color: bool) -> None:
-    click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")
+    """Titles, ids and snippets with bidi controls and invisible characters shown as <U+202E>, and
+    terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
+    click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")  # repr escapes
     for rank, hit in enumerate(results.hits, start=1):
+        title, doc_id = reveal_hidden(hit.title), reveal_hidden(hit.id)
         click.echo()
         click.echo(
-            click.style(f"{rank}. {hit.title}", bold=True) + f"  [{hit.lang}] {hit.id}  score {hit.score:.2f}"
+            click.style(f"{rank}. {title}", bold=True) + f"  [{hit.lang}] {doc_id}  score {hit.score:.2f}"
         )
         click.echo("   " + _terminal_snippet(hit.snippet, color))
 
@@ -161,7 +229,8 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
         word = match.group(1)
         return click.style(word, reverse=True, bold=True) if color else f"[{word}]"
 
-    text = re.sub(r"<mark>(.*?)</mark>", mark, snippet.replace("\n", " "))
+    # Hidden characters are named first: the escaping never makes one, and the styling adds ESC.
+    text = re.sub(r"<mark>(.*?)</mark>", mark, reveal_hidden(snippet.replace("\n", " ")))
     return html.unescape(text)
 
 

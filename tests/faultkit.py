@@ -201,12 +201,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(index_dir: Path, log: Path) -> Iterator[Server]:
-    """A real `dari serve` over ``index_dir`` on a free port, stopped afterwards."""
+def serving(index_dir: Path, log: Path, *options: str) -> Iterator[Server]:
+    """A real `dari serve` over ``index_dir`` (with ``options``) on a free port, stopped afterwards."""
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(DARI), "serve", "--index", str(index_dir), "--port", str(port)],
+            [str(DARI), "serve", "--index", str(index_dir), "--port", str(port), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.index import reindex
 
 DARI = Path(sys.executable).with_name("dari")
 
@@ -70,3 +73,58 @@ def test_installed_command_indexes_the_bundled_seeds(tmp_index: Path) -> None:
     assert json.loads(found.stdout)["hits"][0]["id"] == "003_2813b88e44d30b11.txt"
     again = subprocess.run([DARI, "reindex"], env=env, capture_output=True, text=True, timeout=120)
     assert "0 added, 0 updated, 0 deleted, 5 unchanged" in again.stdout
+
+
+def test_terminal_output_shows_bidi_controls_json_keeps_them(tmp_path: Path, tmp_index: Path) -> None:
+    """A file name and title holding U+202E (and an ESC that would recolour the terminal): the
+    readable output names each as <U+…>, --json keeps the exact text."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    name, title = "invoice\u202egpj.txt", "Payment \u202eeciovni\u202c overdue \x1b[31mred"
+    (docs / name).write_text(f"{title}\n\nThe \u2066overdue\u2069 bill.\n", encoding="utf-8")
+    reindex([docs], tmp_index)
+    def search(*options: str) -> subprocess.CompletedProcess:
+        command = [DARI, "search", "overdue", "--index", tmp_index, *options]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    shown = search()
+    assert shown.returncode == 0, shown.stderr
+    assert "invoice<U+202E>gpj.txt" in shown.stdout
+    assert "Payment <U+202E>eciovni<U+202C> overdue <U+001B>[31mred" in shown.stdout
+    assert "The <U+2066>[overdue]<U+2069>" in shown.stdout  # the snippet
+    assert not re.search("[\x1b\u202a-\u202e\u2066-\u2069]", shown.stdout)
+    hit = json.loads(search("--json").stdout)["hits"][0]
+    assert (hit["id"], hit["title"]) == (name, title)
+
+
+def test_search_into_a_closed_pipe_exits_quietly(seeds_index: Path) -> None:
+    """`dari search … | head`: the reader is gone before the results are written (closed here before
+    dari has even loaded Kiwi, so every write fails): exit 0, nothing on stderr."""
+    for extra in ([], ["--json"]):
+        process = subprocess.Popen(
+            [DARI, "search", "ILO", "--index", seeds_index, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait(timeout=120) == 0, stderr
+        assert stderr == ""
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(seeds_index: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = subprocess.run(
+            [DARI, "serve", "--index", seeds_index, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert served.returncode == 1
+    assert served.stderr.strip().splitlines() == [
+        f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]

@@ -1,11 +1,13 @@
-"""A real `dari serve` under hostile input: XSS in queries and documents, `../` ids, oversized
-requests, clients that vanish mid-response or never finish their request, and fuzzing of the
-API, by Hypothesis and by schemathesis from the server's own OpenAPI description."""
+"""A real `dari serve` under hostile input: XSS in queries and documents, bidi controls in names,
+`../` ids, oversized requests, clients that vanish mid-response, never finish their request or
+just hold connections, Host headers of other sites (DNS rebinding), and fuzzing of the API, by
+Hypothesis and by schemathesis from the server's own OpenAPI description."""
 
 from __future__ import annotations
 
 import contextlib
 import html
+import http.client
 import json
 import re
 import socket
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from indexer.cli import IDLE_SECONDS
 from indexer.index import reindex
 
 XSS = [
@@ -35,6 +38,11 @@ XSS = [
 ]
 HOSTILE_NAME = '"><img src=x onerror=alert(5)>.txt'  # a real file name, so a document id
 BIG_WORDS = 200_000  # a 1.3 MB document: responses big enough to be cut off mid-way
+# Shown as "invoicetxt.jpg" and "Payment invoice overdue" if the bidi controls act.
+BIDI_NAME = "invoice\u202egpj.txt"
+BIDI_TITLE = "Payment \u202eeciovni\u202c overdue"
+BIDI_TEXT = f"{BIDI_TITLE}\n\nThe \u2066overdue\u2069 bill, zero\u200bwidth, 👩\u200d💻 coder.\n"
+ALLOWED_NAME = "dari.test"  # given to the server as --allow-host
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +57,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     (docs / "big.txt").write_text("bigword " + "decent work " * (BIG_WORDS // 2), encoding="utf-8")
     (docs / "plain.txt").write_text("ILO and Korea on decent work. 국제노동기구와 협력.", encoding="utf-8")
+    (docs / BIDI_NAME).write_text(BIDI_TEXT, encoding="utf-8")
     index = tmp_path_factory.mktemp("hostile-index")
     reindex([docs], index)
-    with serving(index, index.parent / "hostile-serve.log") as running:
+    with serving(index, index.parent / "hostile-serve.log", "--allow-host", ALLOWED_NAME) as running:
         yield running
 
 
@@ -147,13 +156,19 @@ def raw_request(server: Server, request: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("request_bytes", "refusals"),
     [
-        (b"GET /api/search?q=" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", (b"", b"431")),
-        (b"GET /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 100_000 + b"\r\n\r\n", (b"431",)),
-        (b"GET /api/search?q=" + b"%EA%B0%80" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", (b"400",)),
-        (b"GET /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\n\r\n", (b"413",)),
+        (b"GET /api/search?q=" + b"a" * 1_000_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (b"", b"431")),
+        (
+            b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 100_000 + b"\r\n\r\n",
+            (b"431",),
+        ),
+        (b"GET /api/search?q=" + b"%EA%B0%80" * 2000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", (b"400",)),
+        (
+            b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000000000\r\n\r\n",
+            (b"413",),
+        ),
         (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello\r\n\r\n", (b"400", b"")),
         (
-            b"POST /api/search?q=ILO HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n"
+            b"POST /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 20000000\r\n\r\n"
             + b"x" * 20_000_000,
             (b"413",),
         ),
@@ -189,7 +204,7 @@ def test_server_survives_clients_that_vanish_or_stall(server: Server) -> None:
             connection.settimeout(30)
             connection.connect(("127.0.0.1", server.port))
             path = "/api/docs/big.txt" if n % 2 else "/doc/big.txt?q=bigword"
-            connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             assert connection.recv(1024).startswith(b"HTTP/1.1 200")
             # Close with a reset, mid-response.
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -197,7 +212,7 @@ def test_server_survives_clients_that_vanish_or_stall(server: Server) -> None:
     stalled = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(30)]
     try:
         for connection in stalled:
-            connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: x\r\n")
+            connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         for _ in range(8):
             started = time.monotonic()
             status, body = get(server, "/api/search?q=decent+work", timeout=10)
@@ -253,3 +268,120 @@ def test_a_hostile_document_keeps_its_id_through_the_api(server: Server) -> None
     status, body = get(server, f"/api/docs/{quoted(HOSTILE_NAME)}")
     assert status == 200 and json.loads(body)["id"] == HOSTILE_NAME
     assert json.loads(get(server, "/api/search?q=hostile+title")[1])["hits"][0]["url"].startswith("/doc/")
+
+
+def shown(code_point: int) -> str:
+    """How a page shows a bidi control or invisible character."""
+    return f'<span class="ctrl">&lt;U+{code_point:04X}&gt;</span>'
+
+
+def test_bidi_controls_in_names_are_shown_not_obeyed(server: Server) -> None:
+    """A file name and title holding U+202E: pages show every such character as a marker (a
+    browser would reorder the text), JSON keeps the exact text."""
+    status, body = get(server, "/search?q=overdue")
+    page = body.decode()
+    assert status == 200
+    assert f"invoice{shown(0x202E)}gpj.txt" in page  # the id
+    assert f"Payment {shown(0x202E)}eciovni{shown(0x202C)} overdue" in page  # the title
+    assert shown(0x2066) in page and shown(0x200B) in page  # the snippet
+    assert "👩\u200d💻" in page  # a joiner is part of ordinary text
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
+    status, body = get(server, f"/doc/{quoted(BIDI_NAME)}?q=overdue")
+    page = body.decode()
+    assert status == 200
+    assert "<title>Payment &lt;U+202E&gt;eciovni&lt;U+202C&gt; overdue – " in page
+    assert f"<h1>Payment {shown(0x202E)}eciovni{shown(0x202C)} overdue</h1>" in page
+    assert f"The {shown(0x2066)}<mark>overdue</mark>{shown(0x2069)} bill" in page
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
+    hit = json.loads(get(server, "/api/search?q=overdue")[1])["hits"][0]
+    assert (hit["id"], hit["title"]) == (BIDI_NAME, BIDI_TITLE)
+    assert json.loads(get(server, f"/api/docs/{quoted(BIDI_NAME)}")[1])["text"] == BIDI_TEXT.strip()
+
+
+def test_health_does_not_tell_where_the_index_is(server: Server, tmp_path_factory) -> None:
+    status, body = get(server, "/api/health")
+    assert status == 200
+    assert set(json.loads(body)) == {"status", "documents", "last_commit"}
+    assert b"hostile-index" not in body and str(tmp_path_factory.getbasetemp()).encode() not in body
+
+
+def get_as(server: Server, host: str | None, path: str = "/api/health") -> tuple[int, bytes]:
+    """GET with this Host header (None: an HTTP/1.0 request without one)."""
+    if host is None:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+            connection.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+            answer = b"".join(iter(lambda: connection.recv(65536), b""))
+        head, _, body = answer.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LocalHost", "127.0.0.1", "dari.test:{port}"],
+)
+def test_the_servers_own_names_are_answered(server: Server, host: str) -> None:
+    for path in ("/api/health", "/search?q=ILO", "/static/style.css"):
+        assert get_as(server, host.format(port=server.port), path)[0] == 200, path
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "evil.example:{port}",
+        "127.0.0.1.evil.example:{port}",
+        "localhost.evil.example",
+        f"{ALLOWED_NAME}.evil.example",
+        "[::2]:{port}",
+        "",
+        "local host",
+        None,
+    ],
+)
+def test_other_host_names_are_refused_dns_rebinding(server: Server, host: str | None) -> None:
+    """A page of evil.example whose name is re-pointed at 127.0.0.1 reaches the server with its own
+    name in the Host header: it gets a 421 and a reason, never the API's answer or a page."""
+    sent = None if host is None else host.format(port=server.port)
+    status, body = get_as(server, sent, "/api/search?q=ILO")
+    assert status == 421
+    message = json.loads(body)["error"]["message"]
+    assert "does not answer to the host" in message and "--allow-host" in message
+    assert "hits" not in json.loads(body)
+    status, body = get_as(server, sent, "/search?q=ILO")
+    assert status == 421 and b"--allow-host" in body and b'class="hit"' not in body
+    assert get_as(server, sent, "/static/style.css")[0] == 421
+
+
+def test_idle_connections_do_not_lock_users_out(server: Server) -> None:
+    """150 connections that send nothing or half a request (waitress used to accept 100 and close
+    idle ones after 2 minutes): searches still answer at once, and the server closes the idle
+    connections after IDLE_SECONDS."""
+    idle: list[socket.socket] = []
+    try:
+        for n in range(150):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            idle.append(connection)
+            if n % 2:
+                connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        opened = time.monotonic()
+        for _ in range(3):
+            status, body = get(server, "/api/search?q=decent+work", timeout=5)
+            assert status == 200 and json.loads(body)["total"] == 2
+        assert time.monotonic() - opened < 15
+        deadline = opened + IDLE_SECONDS + 30
+        for connection in idle:
+            connection.settimeout(max(0.1, deadline - time.monotonic()))
+            with contextlib.suppress(ConnectionResetError):  # closed by the server, maybe with a reset
+                assert connection.recv(4096) == b""
+        assert time.monotonic() < deadline
+    finally:
+        for connection in idle:
+            connection.close()
+    assert get(server, "/api/health")[0] == 200

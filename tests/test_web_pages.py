@@ -10,6 +10,8 @@ import pytest
 from conftest import KOREAN_SEED, ODD_ID
 from markupsafe import escape
 
+from web import allowed_hosts, create_app
+
 
 def page(client, path: str, status: int = 200, **params) -> str:
     resp = client.get(path, query_string=params)
@@ -127,3 +129,27 @@ def test_unknown_page_is_a_404_page(client):
 def test_stylesheet_has_a_hangul_font_stack(client):
     css = client.get("/static/style.css").get_data(as_text=True)
     assert '"Noto Sans KR"' in css and '"Apple SD Gothic Neo"' in css and '"Malgun Gothic"' in css
+
+
+def test_which_host_names_a_server_answers():
+    assert allowed_hosts("127.0.0.1") == {"127.0.0.1", "localhost", "::1"}
+    assert allowed_hosts("::1", ["Dari.Test:8080", "[fe80::1]"]) == {
+        "127.0.0.1", "localhost", "::1", "dari.test", "fe80::1"
+    }
+    assert allowed_hosts("127.0.0.2") == {"127.0.0.1", "127.0.0.2", "localhost", "::1"}
+    assert allowed_hosts("0.0.0.0") is None and allowed_hosts("192.0.2.7") is None  # any
+    assert allowed_hosts("0.0.0.0", ["dari.lan"]) == {"dari.lan", "0.0.0.0"}
+
+
+def test_a_page_for_another_host_is_refused_with_the_way_to_allow_it(seeds_index):
+    local = create_app(seeds_index, allowed_hosts("127.0.0.1")).test_client()
+    assert local.get("/search?q=ILO").status_code == 200  # the test client says Host: localhost
+    resp = local.get("/search?q=ILO", headers={"Host": "evil.example:8080"})
+    assert resp.status_code == 421 and resp.mimetype == "text/html"
+    body = resp.get_data(as_text=True)
+    assert "421 Misdirected Request" in body and 'class="hit"' not in body
+    refusal = "does not answer to the host &#39;evil.example:8080&#39;, only to 127.0.0.1, [::1], localhost"
+    assert refusal in body
+    assert "--allow-host NAME" in body
+    public = create_app(seeds_index, allowed_hosts("0.0.0.0")).test_client()
+    assert public.get("/search?q=ILO", headers={"Host": "search.example"}).status_code == 200

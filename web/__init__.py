@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import urllib.parse
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MisdirectedRequest
 
 from indexer.search import SearchEngine
 from web import api, pages
@@ -29,11 +32,63 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     if request.path.startswith("/api/"):
         return api.error(status, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-    return render_template("error.html", status=status, message=f"{status} {exc.name}"), status
+    message = f"{status} {exc.name}"
+    return render_template("error.html", status=status, message=message, detail=exc.description), status
 
 
-def create_app(index_dir: Path | str) -> Flask:
-    """Open the index once (raises IndexMissing); the engine warms Kiwi up before any request."""
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def host_name(host: str) -> str | None:
+    """The name in a Host header or an address, lower case, without port or IPv6 brackets."""
+    return urllib.parse.urlsplit("//" + host).hostname
+
+
+def allowed_hosts(listen_host: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
+    """The Host names a server on ``listen_host`` answers, None for any.
+
+    On a loopback address: the loopback names, the address and ``extra``, because a page on
+    evil.example whose name is re-pointed at 127.0.0.1 (DNS rebinding) reaches the server with
+    ``Host: evil.example`` and could read its answers. On any other address the server is meant to be
+    reached under names it cannot know: any Host, unless ``extra`` lists them (then those and the
+    address).
+    """
+    names = {name for name in map(host_name, extra) if name}
+    loopback = _is_loopback(listen_host)
+    if not names and not loopback:
+        return None
+    return frozenset({*names, *(LOOPBACK_NAMES if loopback else ()), host_name(listen_host) or listen_host})
+
+
+def _is_loopback(address: str) -> bool:
+    name = host_name(address) or address
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_other_hosts(allowed: frozenset[str]) -> Callable[[], None]:
+    """A before-request check of the Host header (werkzeug's TRUSTED_HOSTS cannot match [::1])."""
+    shown = ", ".join(f"[{name}]" if ":" in name else name for name in sorted(allowed))
+
+    def check() -> None:
+        # werkzeug has already turned a Host with characters no host name has into "".
+        if host_name(request.host) not in allowed:
+            sent = request.headers.get("Host", "")[:100]
+            raise MisdirectedRequest(
+                f"This server does not answer to the host {sent!r}, only to {shown}; "
+                f"to add a name, start it with `dari serve --allow-host NAME`."
+            )
+
+    return check
+
+
+def create_app(index_dir: Path | str, hosts: frozenset[str] | None = None) -> Flask:
+    """Open the index once (raises IndexMissing); the engine warms Kiwi up before any request.
+
+    ``hosts``: the only Host names answered (see `allowed_hosts`), others get a 421; None for any.
+    """
     engine = SearchEngine(Path(index_dir))
     app = Flask(__name__)
     app.json.ensure_ascii = False  # Hangul stays readable in API responses
@@ -41,9 +96,10 @@ def create_app(index_dir: Path | str) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.url_map.merge_slashes = False  # ids are taken literally, never redirected
     app.extensions["dari.engine"] = engine
-    app.extensions["dari.index_dir"] = Path(index_dir)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    if hosts is not None:
+        app.before_request(_refuse_other_hosts(hosts))
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from indexer.documents import relative_path
 from indexer.search import QueryError
@@ -75,13 +75,9 @@ def document(doc_id: str):
 
 @bp.get("/health")
 def health():
+    """No index path: a page or a probe has no use for where the user keeps files."""
     eng = engine()
-    return jsonify(
-        status="ok",
-        documents=eng.doc_count(),
-        index=str(current_app.extensions["dari.index_dir"]),
-        last_commit=eng.last_commit().isoformat(),
-    )
+    return jsonify(status="ok", documents=eng.doc_count(), last_commit=eng.last_commit().isoformat())
 
 
 @bp.get("/openapi.json")

@@ -150,10 +150,10 @@ def openapi_spec() -> dict[str, Any]:
                 },
                 "Health": {
                     "type": "object",
+                    "additionalProperties": False,  # nothing more, such as where the index lives
                     "properties": {
                         "status": {"type": "string"},
                         "documents": {"type": "integer"},
-                        "index": {"type": "string"},
                         "last_commit": {"type": "string", "format": "date-time"},
                     },
                 },

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup, escape
 
+from indexer.display import reveal_hidden
 from indexer.search import MAX_PAGE, QueryError
 from web.core import DEFAULT_PER_PAGE, ParamError, SearchArgs, engine, parse_search_args, run_search
 
@@ -40,6 +42,17 @@ def lang_label(code: str) -> str:
 def html_lang(code: str) -> str:
     """A valid `lang` attribute: "mixed" text is Korean with English words in it."""
     return "ko" if code == "mixed" else code
+
+
+@bp.app_template_filter("reveal")
+def reveal(text: str) -> Markup:
+    """Text for a page (escaped, unless it is markup already) with each bidi control or invisible
+    character shown as a `<U+202E>` marker, so a name cannot pass for another."""
+    return Markup(reveal_hidden(escape(text), '<span class="ctrl">&lt;U+{:04X}&gt;</span>'))
+
+
+# The same markers as plain text, where no markup can go (<title>).
+bp.app_template_filter("reveal_plain")(reveal_hidden)
 
 
 @bp.get("/", endpoint="home")

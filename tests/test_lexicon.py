@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,15 @@ def test_the_dictionary_filters(build_script) -> None:
     assert build_script.is_romanisation("matjeolhada", "맞절하다")
     assert build_script.is_romanisation("hada", "하다")
     assert not build_script.is_romanisation("government", "정부")
+
+
+def test_the_build_refuses_to_learn_from_park_test(tmp_path: Path) -> None:
+    for prefixes in ("park-test-", "jhe-,park-"):
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "build_lexicon.py"), "--train", prefixes,
+             "--data", str(tmp_path), "--out", str(tmp_path / "out.tsv.gz")],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert run.returncode == 2
+        assert "park-test-* is the evaluation split: it is never learned from" in run.stderr
+        assert not (tmp_path / "out.tsv.gz").exists()

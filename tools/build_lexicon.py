@@ -69,16 +69,15 @@ def loses_prefix(word: str) -> bool:
 # ---- training text -----------------------------------------------------------------------------
 
 
-def parallel_pairs(path: Path) -> list[tuple[str, str, str]]:
-    """(id, korean, english) of the training pairs in koen_parallel's pairs.jsonl.
-
-    The id prefix is checked first, on the raw line's id, and park-test pairs are never kept."""
+def parallel_pairs(path: Path, prefixes: tuple[str, ...] = TRAIN_PREFIXES) -> list[tuple[str, str, str]]:
+    """(id, korean, english) of the training pairs in koen_parallel's pairs.jsonl whose id starts
+    with one of ``prefixes``. Park-test pairs are dropped by id first, whatever ``prefixes`` says."""
     kept = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
             pair_id = row["id"]
-            if pair_id.startswith(EVAL_PREFIX) or not pair_id.startswith(TRAIN_PREFIXES):
+            if pair_id.startswith(EVAL_PREFIX) or not pair_id.startswith(prefixes):
                 continue
             kept.append((pair_id, row["ko"], row["en"]))
     assert not any(pair_id.startswith(EVAL_PREFIX) for pair_id, _, _ in kept), "park-test leaked"
@@ -367,9 +366,11 @@ def combine(tables: dict[str, dict[Pair, float]]) -> list[tuple[str, str, float,
     return sorted((ko, en, round(1 - miss, 4), "+".join(names)) for (ko, en), (miss, names) in merged.items())
 
 
-def build(data: Path, sources: Iterable[str]) -> list[tuple[str, str, float, str]]:
+def build(
+    data: Path, sources: Iterable[str], prefixes: tuple[str, ...] = TRAIN_PREFIXES
+) -> list[tuple[str, str, float, str]]:
     sources = list(sources)
-    pairs = parallel_pairs(data / "koen_parallel" / "pairs.jsonl")
+    pairs = parallel_pairs(data / "koen_parallel" / "pairs.jsonl", prefixes)
     pairs += tatoeba_pairs(data / "koen_lexicon" / "tatoeba_kor_eng.tsv")
     evidence = Evidence(analysed_corpus(pairs))
     print(f"{len(pairs)} training pairs ({evidence.sentences} with terms on both sides)", file=sys.stderr)
@@ -400,8 +401,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--sources", default=",".join(ALL_SOURCES),
                         help="comma-separated subset of krdict,cldr,learned (to measure each one)")
+    parser.add_argument("--train", default=",".join(TRAIN_PREFIXES),
+                        help="id prefixes of the koen_parallel pairs to learn from (jhe- alone measures "
+                        "park-dev without training on it); park-test- is refused")
     args = parser.parse_args()
-    write(build(args.data, args.sources.split(",")), args.out)
+    prefixes = tuple(args.train.split(","))
+    if any(EVAL_PREFIX.startswith(prefix) or prefix.startswith(EVAL_PREFIX) for prefix in prefixes):
+        parser.error(f"{EVAL_PREFIX}* is the evaluation split: it is never learned from")
+    write(build(args.data, args.sources.split(","), prefixes), args.out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,129 @@
+"""Korean↔English translations of index terms, for a query in one language to find documents in the other.
+
+The shipped table (``data/lexicon.tsv.gz``, built by ``tools/build_lexicon.py``; licences in
+``data/NOTICE``) is keyed by index terms: Korean content morphemes and English Snowball stems,
+``korean<TAB>english<TAB>weight<TAB>sources``, a side with several terms being a phrase joined by
+spaces (``사무총장`` → ``secretari general``). A user lexicon, a TSV of plain words
+``korean<TAB>english``, is analysed like a query and replaces the shipped translations of the words
+it lists; it is re-read when its file changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import threading
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+from indexer.analysis import has_hangul, make_analyzer
+
+SHIPPED = Path(__file__).with_name("data") / "lexicon.tsv.gz"
+MAX_TRANSLATIONS = 5  # make/take have dozens of dictionary senses: the best few carry the meaning
+MIN_SHARE = 0.1  # a translation weighing less than a tenth of the word's best one is a stray sense
+USER_WEIGHT = 1.0  # what the user wrote is certain
+
+log = logging.getLogger(__name__)
+
+Translations = dict[str, dict[str, float]]  # term → {translation: weight}
+
+
+def _ranked(options: dict[str, float]) -> list[tuple[str, float]]:
+    """Best first, ties alphabetical; capped, without the stray senses."""
+    ranked = sorted(options.items(), key=lambda item: (-item[1], item[0]))[:MAX_TRANSLATIONS]
+    return [(term, weight) for term, weight in ranked if weight >= MIN_SHARE * ranked[0][1]]
+
+
+def _read_shipped(path: Path) -> tuple[Translations, Translations]:
+    ko_en: Translations = defaultdict(dict)
+    en_ko: Translations = defaultdict(dict)
+    with gzip.open(path, "rt", encoding="utf-8") as rows:
+        for row in rows:
+            korean, english, weight, _ = row.split("\t")
+            ko_en[korean][english] = en_ko[english][korean] = float(weight)
+    return ko_en, en_ko
+
+
+class UserLexicon:
+    """The user's ``korean<TAB>english`` file, analysed into index terms, re-read when its mtime or
+    size changes. A missing file is an empty lexicon; an unreadable one keeps the last good read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self.ko_en: Translations = {}
+        self.en_ko: Translations = {}
+        self.problems: list[str] = []
+
+    def refresh(self) -> None:
+        try:
+            stat = os.stat(self.path)
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            stamp = None
+        except OSError as error:
+            log.warning("user lexicon %s: %s", self.path, error.strerror)
+            return
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            try:
+                text = self.path.read_text(encoding="utf-8-sig") if stamp else ""
+            except (OSError, UnicodeDecodeError) as error:
+                log.warning("user lexicon %s not read (the last read stays): %s", self.path, error)
+                return
+            self.ko_en, self.en_ko, self.problems = self._parse(text)
+            self._stamp = stamp
+            for problem in self.problems:
+                log.warning("%s", problem)
+
+    def _parse(self, text: str) -> tuple[Translations, Translations, list[str]]:
+        analyzer = make_analyzer()
+        ko_en: Translations = defaultdict(dict)
+        en_ko: Translations = defaultdict(dict)
+        problems = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            korean, english = (
+                [" ".join(t.text for t in analyzer(field, mode="query")) for field in fields]
+                if len(fields) == 2
+                else ("", "")
+            )
+            if not (has_hangul(korean) and english and not has_hangul(english)):
+                problems.append(f"{self.path}:{number}: expected Korean<TAB>English words, skipped")
+                continue
+            ko_en[korean][english] = en_ko[english][korean] = USER_WEIGHT
+        return ko_en, en_ko, problems
+
+
+class Lexicon:
+    """Translations of an index term (or a phrase of terms joined by spaces) in both directions."""
+
+    def __init__(self, shipped: Path = SHIPPED, user: Path | None = None) -> None:
+        self._ko_en, self._en_ko = _read_shipped(shipped)
+        self.user = UserLexicon(user) if user else None
+
+    def translations(self, term: str) -> list[tuple[str, float]]:
+        """``term``'s translations, best first: Korean terms give English ones and vice versa.
+        A word the user lexicon lists gets the user's translations only."""
+        korean = has_hangul(term)
+        if self.user:
+            self.user.refresh()
+            listed = (self.user.ko_en if korean else self.user.en_ko).get(term)
+            if listed:
+                return _ranked(listed)
+        options = (self._ko_en if korean else self._en_ko).get(term)
+        return _ranked(options) if options else []
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The process's lexicon, read on first use: the shipped table, and the user lexicon named by
+    ``$DARI_LEXICON`` if set."""
+    user = os.environ.get("DARI_LEXICON")
+    return Lexicon(user=Path(user) if user else None)

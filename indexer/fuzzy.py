@@ -134,5 +134,6 @@ class ChoseongIndex:
             return []
         start = bisect_left(self._initials, initials)
         end = bisect_right(self._initials, initials + "\U0010ffff" if prefix else initials, lo=start)
-        best = heapq.nsmallest(limit, range(start, end), key=lambda i: (-self._frequencies[i], self._terms[i]))
+        best = heapq.nsmallest(limit, range(start, end),
+                               key=lambda i: (-self._frequencies[i], self._terms[i]))
         return [(self._terms[i], self._frequencies[i]) for i in best]

@@ -36,7 +36,7 @@ def _neighbour_pairs() -> frozenset[frozenset[str]]:
     vowel with its unshifted letter."""
     pairs = set()
     for row, (_, jamos) in enumerate(ROWS):
-        pairs.update(frozenset(pair) for pair in zip(jamos, jamos[1:]))
+        pairs.update(frozenset(pair) for pair in zip(jamos, jamos[1:], strict=False))
         if row + 1 < len(ROWS):
             below = ROWS[row + 1][1]
             for i, jamo in enumerate(jamos):
@@ -83,7 +83,8 @@ def unit_cost(a: str, b: str) -> float:
     return 0.0 if a == b else 1.0
 
 
-def keystroke_distance(s: str, t: str, substitution: Callable[[str, str], float] = substitution_cost) -> float:
+def keystroke_distance(s: str, t: str,
+                       substitution: Callable[[str, str], float] = substitution_cost) -> float:
     """Damerau–Levenshtein (optimal string alignment: a swap of neighbouring keystrokes is one edit)
     between two keystroke strings (see jamo.keystrokes); substitutions cost what `substitution` says."""
     previous2: list[float] = []

@@ -33,6 +33,10 @@ from indexer.keyboard import keystroke_distance, unit_cost
 # (고용노동부 12) within two.
 SHORT_WORD, LONG_WORD = 3, 8
 MAX_BUDGET = 2
+# A word's deletions grow with the square of its keystrokes (a 1,000-syllable query would make 4.5
+# million of 3,000 characters each): queries longer than this find nothing, and terms too long for such
+# a query to reach are not indexed.  40 keystrokes is 13 or more syllables; Kiwi's nouns are far shorter.
+MAX_KEYSTROKES = 40
 
 
 class Candidate(NamedTuple):
@@ -82,10 +86,11 @@ class FuzzyIndex:
     """Terms within a keystroke edit budget of a Korean query, nearest and most frequent first."""
 
     def __init__(self, vocabulary: Iterable[tuple[str, int]]):
-        terms = korean_terms(vocabulary)
-        self.terms = list(terms)
-        self.frequencies = list(terms.values())
-        self.strokes = [keystrokes(term) for term in self.terms]
+        reachable = [(term, frequency, strokes) for term, frequency in korean_terms(vocabulary).items()
+                     if len(strokes := keystrokes(term)) <= MAX_KEYSTROKES + MAX_BUDGET]
+        self.terms = [term for term, _, _ in reachable]
+        self.frequencies = [frequency for _, frequency, _ in reachable]
+        self.strokes = [strokes for _, _, strokes in reachable]
         hashes: list[int] = []
         owners: list[int] = []
         for number, strokes in enumerate(self.strokes):
@@ -110,10 +115,13 @@ class FuzzyIndex:
     def lookup(self, query: str, limit: int = 10) -> list[Candidate]:
         """The terms within the query's edit budget (edit_budget: plain keystroke edits, a swap of two
         counting one), ranked by keyboard-aware distance, then frequency; the query itself, if it is a
-        term, comes first at distance 0.  A query that is not wholly Hangul finds nothing."""
+        term, comes first at distance 0.  A query that is not wholly Hangul, or longer than MAX_KEYSTROKES,
+        finds nothing."""
         if not query or not all(map(is_syllable, query)):
             return []
         strokes = keystrokes(query)
+        if len(strokes) > MAX_KEYSTROKES:
+            return []
         budget = edit_budget(len(strokes))
         found = []
         for number in set(self._candidates(strokes, budget)):

@@ -6,6 +6,7 @@ The vocabulary tests use the bundled seeds analysed by the real Kiwi, as an inde
 from __future__ import annotations
 
 import random
+import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -221,6 +222,17 @@ def test_fuzzy_lookup_ranks_by_distance_then_frequency() -> None:
     assert index.lookup("각") == [("각", 0, 9), ("가", 1, 1000)]
     assert index.lookup("고용", limit=1) == [("고용", 0, 310)]
     assert FuzzyIndex([]).lookup("고용") == []
+
+
+def test_fuzzy_lookup_bounds_the_work_of_long_words() -> None:
+    """A word's deletions grow with the square of its length: words past the cap are not looked up."""
+    long_term = "가나다라마바사아자차카타파하" * 4  # 56 syllables, 112 keystrokes
+    index = FuzzyIndex([(long_term, 5), ("고용", 3), ("가" * 3000, 1)])
+    assert index.terms == ["고용"]
+    started = time.perf_counter()
+    assert index.lookup(long_term) == [] and index.lookup("가" * 1000) == []
+    assert time.perf_counter() - started < 1  # a DoS guard, not a speed test
+    assert index.lookup("고용") == [("고용", 0, 3)]
 
 
 def test_fuzzy_lookup_finds_exactly_what_a_scan_finds(seeds_vocabulary: Counter[str]) -> None:

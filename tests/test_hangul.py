@@ -273,7 +273,7 @@ def test_choseong_lookup_on_the_seeds(seeds_vocabulary: Counter[str]) -> None:
     assert found[0] == ("고용", seeds_vocabulary["고용"])
     assert [frequency for _, frequency in found] == sorted((f for _, f in found), reverse=True)
     assert all(choseong(term) == "ㄱㅇ" for term, _ in found)
-    assert ("국제노동기구", 1) in index.lookup("ㄱㅈㄴㄷ", prefix=True)
+    assert ("국제노동기구", seeds_vocabulary["국제노동기구"]) in index.lookup("ㄱㅈㄴㄷ", prefix=True)
     assert index.lookup("ㄱㅈㄴㄷ") == []  # exactly four initials: no such term
     assert index.lookup("ㄴㄷ", prefix=True)[0] == ("노동", seeds_vocabulary["노동"])
 

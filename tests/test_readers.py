@@ -18,10 +18,10 @@ from pptx.util import Inches
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+from test_documents import read
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 
-from indexer.documents import Document, Skipped, read_documents
 from indexer.index import make_schema, reindex
 from indexer.readers import MAX_ZIP_RATIO
 from indexer.search import SearchEngine
@@ -35,17 +35,6 @@ WORD = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" 
         'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
         'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"')
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def read(folder: Path) -> tuple[dict[str, Document], dict[str, str]]:
-    documents, skipped = {}, {}
-    for _, item in read_documents([folder]):
-        if isinstance(item, Document):
-            documents[item.id] = item
-        else:
-            assert isinstance(item, Skipped)
-            skipped[Path(item.path).name] = item.reason
-    return documents, skipped
 
 
 def write_pdf(path: Path, pages: list[str], title: str | None = None, **options) -> None:

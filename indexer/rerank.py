@@ -23,11 +23,11 @@ PHRASE_WEIGHT = 1.0
 GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 
-Offsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
+HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
 
 
 def reranked(searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
-             ) -> tuple[list[tuple[WhooshHit, float]], Offsets]:
+             ) -> tuple[list[tuple[WhooshHit, float]], HitOffsets]:
     """``hits`` (best first by BM25F) reordered with the bonuses, and the body offsets read for them."""
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
@@ -44,7 +44,7 @@ def reranked(searcher, query, hits: list[WhooshHit], grams: list[str], typed: li
 
 
 def proximity_bonuses(
-    searcher, hits, offsets: Offsets, typed_words: set[str]
+    searcher, hits, offsets: HitOffsets, typed_words: set[str]
 ) -> list[float]:
     """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
 
@@ -72,7 +72,7 @@ def proximity_bonuses(
     return bonuses
 
 
-def phrase_bonuses(searcher, hits, offsets: Offsets, typed: list[str]) -> list[float]:
+def phrase_bonuses(searcher, hits, offsets: HitOffsets, typed: list[str]) -> list[float]:
     """Per hit, the mean idf of each pair of neighbouring typed words that its body holds side by
     side, in the typed order.
 

@@ -20,7 +20,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
 
 from indexer.analysis import SURROGATE, warm_up
-from indexer.highlight import Offsets, Span, Unit, mark, query_units, snippet, unit_spans
+from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.query import (
     MAX_PAGE,
@@ -35,9 +35,9 @@ from indexer.query import (
     split_filters,
     validate,
 )
-from indexer.rerank import GRAMS_DEPTH, reranked
+from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
-from indexer.storage import IndexDamaged
+from indexer.storage import CommitFile, IndexDamaged
 from indexer.suggest import suggestion
 
 logger = logging.getLogger("dari")
@@ -110,18 +110,13 @@ class SearchEngine:
         old, self._searcher, self._commit = self._searcher, new, commit
         old.close()
 
-    def _newest_commit(self) -> tuple[int, int, int] | None:
-        """The newest commit's generation and its table of contents' inode and time (None: no index).
+    def _newest_commit(self) -> CommitFile | None:
+        """The newest commit's table of contents as found on disk (None: no index).
 
         Not the generation alone: an index deleted and built again starts counting from 1 again.
         """
-        generation = self._index.latest_generation()
-        toc = self.index_dir / f"_{self._index.indexname}_{generation}.toc"
-        try:
-            stat = toc.stat()
-        except OSError:
-            return None
-        return generation, stat.st_ino, stat.st_mtime_ns
+        commits = self._index.storage.commit_files()
+        return commits[0] if commits else None
 
     def doc_count(self) -> int:
         with self._lock:
@@ -189,7 +184,7 @@ class SearchEngine:
         allow: wq.Query | None,
         page: int,
         per_page: int,
-    ) -> tuple[int, list, Offsets]:
+    ) -> tuple[int, list, HitOffsets]:
         """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
         ``allow`` matches, if given).
 

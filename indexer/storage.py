@@ -50,7 +50,7 @@ class IndexDamaged(IndexUnusable):
 
 
 @dataclass(frozen=True)
-class _CommitFile:
+class CommitFile:
     """A toc file as found on disk: a rewritten toc of the same generation is another commit."""
 
     generation: int
@@ -59,17 +59,9 @@ class _CommitFile:
     mtime_ns: int
 
 
-def _fsync_folder(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: str) -> None:
-    # On Linux fsync writes the file's dirty pages whichever descriptor asks, so a segment that a
-    # worker process wrote and closed is made durable here.
+def _fsync(path: str) -> None:
+    """fsync a file or a folder.  On Linux fsync writes the file's dirty pages whichever descriptor
+    asks, so a segment that a worker process wrote and closed is made durable here."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -86,22 +78,22 @@ class DurableStorage(FileStorage):
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
-        self.verdicts: dict[_CommitFile, str | None] = {}  # None: it opens cleanly; else why not
+        self.verdicts: dict[CommitFile, str | None] = {}  # None: it opens cleanly; else why not
 
     def sync(self, names: list[str]) -> None:
         for name in names:
-            _fsync_file(self._fpath(name))
+            _fsync(self._fpath(name))
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
         """The file's bytes reach the disk before its new name does, and the name after the rename."""
-        _fsync_file(self._fpath(oldname))
+        _fsync(self._fpath(oldname))
         super().rename_file(oldname, newname, safe=safe)
-        _fsync_folder(self.folder)
+        _fsync(self.folder)
 
     def open_index(self, indexname: str = INDEX_NAME, schema=None, indexclass=None) -> CommitIndex:
         return CommitIndex(self, indexname)
 
-    def commit_files(self) -> list[_CommitFile]:
+    def commit_files(self) -> list[CommitFile]:
         """The tocs in the folder, newest first."""
         found = []
         for name in self.list():
@@ -110,7 +102,7 @@ class DurableStorage(FileStorage):
                 with contextlib.suppress(FileNotFoundError):  # pruned meanwhile
                     stat = os.stat(self._fpath(name))
                     generation = int(match.group(1))
-                    found.append(_CommitFile(generation, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+                    found.append(CommitFile(generation, stat.st_ino, stat.st_size, stat.st_mtime_ns))
         return sorted(found, key=lambda commit: commit.generation, reverse=True)
 
 
@@ -145,8 +137,8 @@ class CommitIndex(FileIndex):
         if not files:
             raise EmptyIndexError(f"No index in {storage.folder}")
         readable: list[TOC] = []
-        skipped: list[tuple[_CommitFile, str]] = []
-        newly_skipped: list[_CommitFile] = []
+        skipped: list[tuple[CommitFile, str]] = []
+        newly_skipped: list[CommitFile] = []
         for commit in files:
             known = commit in storage.verdicts
             toc = self._checked(commit)
@@ -173,7 +165,7 @@ class CommitIndex(FileIndex):
                 )
         return readable
 
-    def _checked(self, commit: _CommitFile) -> TOC | str | None:
+    def _checked(self, commit: CommitFile) -> TOC | str | None:
         """The commit's toc if it and its segments open cleanly, else why not (None: it is gone)."""
         storage: DurableStorage = self.storage
         if storage.verdicts.get(commit):

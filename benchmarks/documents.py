@@ -27,8 +27,10 @@ from test_readers import FIXTURES, write_docx, write_pdf  # noqa: E402
 
 from indexer.readers import read  # noqa: E402
 
-WORDS = ("국제노동기구 협력 고용 동향 청년 일자리 지원 정책 노동시장 통계 발표 "
-         "labour market policy youth employment decent work").split()
+WORDS = (
+    "국제노동기구 협력 고용 동향 청년 일자리 지원 정책 노동시장 통계 발표 "
+    "labour market policy youth employment decent work"
+).split()
 
 
 def write_files(folder: Path, count: int, seed: int) -> None:
@@ -39,8 +41,14 @@ def write_files(folder: Path, count: int, seed: int) -> None:
 
     for number in range(count):
         write_pdf(folder / f"report{number}.pdf", ["\n".join(line() for _ in range(30)) for _ in range(3)])
-        write_docx(folder / f"brief{number}.docx", "\n".join(line() for _ in range(20)), header=line(),
-                   text_box=line(), footnote=line(), title=f"보고서 {number}")
+        write_docx(
+            folder / f"brief{number}.docx",
+            "\n".join(line() for _ in range(20)),
+            header=line(),
+            text_box=line(),
+            footnote=line(),
+            title=f"보고서 {number}",
+        )
         shutil.copy(FIXTURES / "hwpxlib_error_20240626_no_manifest.hwpx", folder / f"notice{number}.hwpx")
 
 
@@ -63,14 +71,28 @@ def main() -> None:
             pages = sum(len(read(path).pages or [1]) for path in files)
             seconds = time.perf_counter() - started
             extraction += seconds
-            print(f"| {suffix} | {len(files)} | {1000 * seconds / len(files):.1f} | "
-                  f"{1000 * seconds / pages:.1f} |")
+            print(
+                f"| {suffix} | {len(files)} | {1000 * seconds / len(files):.1f} | "
+                f"{1000 * seconds / pages:.1f} |"
+            )
         started = time.perf_counter()
-        subprocess.run([Path(sys.executable).with_name("dari"), "reindex", folder, "--full",
-                        "--index", Path(tmp, "index")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                Path(sys.executable).with_name("dari"),
+                "reindex",
+                folder,
+                "--full",
+                "--index",
+                Path(tmp, "index"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         reindex = time.perf_counter() - started
-        print(f"\n`dari reindex --full` of all {3 * args.count} files: {reindex:.1f} s, of which "
-              f"extraction alone {extraction:.1f} s ({100 * extraction / reindex:.0f} %)")
+        print(
+            f"\n`dari reindex --full` of all {3 * args.count} files: {reindex:.1f} s, of which "
+            f"extraction alone {extraction:.1f} s ({100 * extraction / reindex:.0f} %)"
+        )
 
 
 if __name__ == "__main__":

@@ -97,8 +97,10 @@ class Scan:
         strokes = keystrokes(query)
         budget = edit_budget(len(strokes))
         hits = process.extract(strokes, self.strokes, scorer=OSA.distance, score_cutoff=budget, limit=None)
-        found = [Candidate(self.terms[i], keystroke_distance(strokes, self.strokes[i]), self.frequencies[i])
-                 for _, _, i in hits]
+        found = [
+            Candidate(self.terms[i], keystroke_distance(strokes, self.strokes[i]), self.frequencies[i])
+            for _, _, i in hits
+        ]
         return sorted(found, key=lambda c: (c.distance, -c.frequency, c.term))[:limit]
 
 
@@ -123,8 +125,13 @@ def measure(name: str, build: Callable[[], object], queries: list[str]) -> tuple
         method.lookup(query)
         times.append((time.perf_counter() - started) * 1000)
     cuts = statistics.quantiles(times, n=100)
-    return method, {"build_s": build_s, "memory_mb": memory_mb, "p50_ms": cuts[49], "p95_ms": cuts[94],
-                    "name": name}
+    return method, {
+        "build_s": build_s,
+        "memory_mb": memory_mb,
+        "p50_ms": cuts[49],
+        "p95_ms": cuts[94],
+        "name": name,
+    }
 
 
 def main() -> None:
@@ -145,16 +152,19 @@ def main() -> None:
         if query:
             queries.append(query)
     print(f"vocabulary: {len(vocabulary):,} terms; {len(queries):,} queries, e.g. {', '.join(queries[:6])}")
-    index, deletion = measure("deletion index (indexer.fuzzy.FuzzyIndex)",
-                              lambda: FuzzyIndex(vocabulary.items()), queries)
+    index, deletion = measure(
+        "deletion index (indexer.fuzzy.FuzzyIndex)", lambda: FuzzyIndex(vocabulary.items()), queries
+    )
     scan, scanned = measure("bounded OSA scan (rapidfuzz, C++)", lambda: Scan(vocabulary), queries)
     for query in queries:
         assert index.lookup(query, limit=10**6) == scan.lookup(query, limit=10**6), query
     print("| method | build s | memory MB | lookup p50 ms | p95 ms |")
     print("|---|---:|---:|---:|---:|")
     for row in (deletion, scanned):
-        print(f"| {row['name']} | {row['build_s']:.1f} | {row['memory_mb']:.0f} | {row['p50_ms']:.3f} "
-              f"| {row['p95_ms']:.3f} |")
+        print(
+            f"| {row['name']} | {row['build_s']:.1f} | {row['memory_mb']:.0f} | {row['p50_ms']:.3f} "
+            f"| {row['p95_ms']:.3f} |"
+        )
     found = [len(index.lookup(query, limit=10**6)) for query in queries]
     print(f"terms found per query: median {statistics.median(found):.0f}, max {max(found)}")
 

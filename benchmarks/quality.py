@@ -166,13 +166,8 @@ class Row:
     p95_ms: float
 
 
-def score_set(
-    name: str, es: EvalSet, docs: list[dict], index_dir: Path | None, progress: bool
-) -> Row:
-    scores = {
-        base: score_run(bm25_run(docs, es.queries, tok), es.qrels)
-        for base, tok in BASELINES.items()
-    }
+def score_set(name: str, es: EvalSet, docs: list[dict], index_dir: Path | None, progress: bool) -> Row:
+    scores = {base: score_run(bm25_run(docs, es.queries, tok), es.qrels) for base, tok in BASELINES.items()}
     report = evaluate(es, index_dir, progress=progress)
     scores["dari"] = report.metrics
     row = Row(name, scores, report.p50_ms, report.p95_ms)
@@ -232,9 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         if "mixed" in wanted:
             distractors = koen_distractors()
             koen_path = cache / "koen_parallel.jsonl"
-            koen_path.write_text(
-                "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in distractors)
-            )
+            koen_path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in distractors))
             mixed_dir = cache / "mixed"
             build_mixed_index(mixed_dir, koen_path)
             mixed_docs = [d for s in SETS for d in corpora[s]] + distractors

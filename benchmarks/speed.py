@@ -45,11 +45,45 @@ MIX_SETS = ("korquad", "squad", "cranfield")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
-EN_STOP = frozenset({
-    "what", "which", "when", "where", "who", "whom", "whose", "why", "how", "does", "did", "have",
-    "that", "this", "with", "from", "were", "was", "there", "their", "they", "them", "than", "then",
-    "into", "also", "been", "being", "about", "after", "before", "must", "should", "would", "could",
-})
+EN_STOP = frozenset(
+    {
+        "what",
+        "which",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "how",
+        "does",
+        "did",
+        "have",
+        "that",
+        "this",
+        "with",
+        "from",
+        "were",
+        "was",
+        "there",
+        "their",
+        "they",
+        "them",
+        "than",
+        "then",
+        "into",
+        "also",
+        "been",
+        "being",
+        "about",
+        "after",
+        "before",
+        "must",
+        "should",
+        "would",
+        "could",
+    }
+)
 QUERIES_PER_KIND = 200
 HTTP_CLIENTS = (4, 16)
 HTTP_SECONDS = 8.0
@@ -168,14 +202,21 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     """Run cmd to completion, polling the RSS of it and all its descendants."""
     cpu_before = children_cpu()
     start = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     root = psutil.Process(proc.pid)
     peak_rss = peak_pss = 0
     stdout_chunks: list[str] = []
     stderr_chunks: list[str] = []
-    readers = [threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
-               for s, c in ((proc.stdout, stdout_chunks), (proc.stderr, stderr_chunks))]
+    readers = [
+        threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
+        for s, c in ((proc.stdout, stdout_chunks), (proc.stderr, stderr_chunks))
+    ]
     for t in readers:
         t.start()
     while proc.poll() is None:
@@ -192,8 +233,9 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     for t in readers:
         t.join()
     if proc.returncode:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
-                           f"{''.join(stderr_chunks)[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{''.join(stderr_chunks)[-3000:]}"
+        )
     return Run(wall, children_cpu() - cpu_before, peak_rss, peak_pss, "".join(stdout_chunks))
 
 
@@ -221,9 +263,17 @@ class IndexRow:
 
 
 def index_row(corpus: Corpus, system: str, run: Run, index_dir: Path | None) -> IndexRow:
-    return IndexRow(corpus.name, system, corpus.docs, run.wall, run.cpu, corpus.bytes / 1e6,
-                    run.peak_rss / 2**20, run.peak_pss / 2**20,
-                    dir_size(index_dir) / 2**20 if index_dir else None)
+    return IndexRow(
+        corpus.name,
+        system,
+        corpus.docs,
+        run.wall,
+        run.cpu,
+        corpus.bytes / 1e6,
+        run.peak_rss / 2**20,
+        run.peak_pss / 2**20,
+        dir_size(index_dir) / 2**20 if index_dir else None,
+    )
 
 
 def this_script(*args: str | Path) -> list[str | Path]:
@@ -243,9 +293,11 @@ def child_whoosh(index_dir: Path, paths: Sequence[Path]) -> None:
     from whoosh.analysis import StemmingAnalyzer
     from whoosh.fields import ID, TEXT, Schema
 
-    schema = Schema(id=ID(stored=True, unique=True),
-                    title=TEXT(analyzer=StemmingAnalyzer(), stored=True),
-                    body=TEXT(analyzer=StemmingAnalyzer(), stored=True))
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+        body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+    )
     index_dir.mkdir(parents=True, exist_ok=True)
     writer = index.create_in(str(index_dir), schema).writer()
     for doc_id, title, text in iter_docs(paths):
@@ -272,16 +324,16 @@ def child_kiwi(paths: Sequence[Path]) -> None:
     tokens = sum(len(t) for t in kiwi.tokenize(lines))
     seconds = time.perf_counter() - start
     chars = sum(map(len, lines))
-    print(json.dumps({"lines": len(lines), "chars": chars, "tokens": tokens,
-                      "analysis_s": seconds}))
+    print(json.dumps({"lines": len(lines), "chars": chars, "tokens": tokens, "analysis_s": seconds}))
 
 
 def make_queries(seed: int) -> dict[str, list[str]]:
     """200 one-, two-, three-term and natural-language queries, half Korean, from the query sets."""
     rng = random.Random(seed)
     ko = [q["text"] for q in read_jsonl(data_dir() / "korquad" / "queries.jsonl")]
-    en = [q["text"] for name in ("squad", "cranfield")
-          for q in read_jsonl(data_dir() / name / "queries.jsonl")]
+    en = [
+        q["text"] for name in ("squad", "cranfield") for q in read_jsonl(data_dir() / name / "queries.jsonl")
+    ]
 
     def words(query: str) -> list[str]:
         if HANGUL.search(query):
@@ -371,16 +423,18 @@ def http_load(port: int, queries: list[str], clients: int, seconds: float) -> di
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
-    return {"clients": clients, "req_s": len(latencies) / wall, "errors": errors,
-            **percentiles(latencies)}
+    return {"clients": clients, "req_s": len(latencies) / wall, "errors": errors, **percentiles(latencies)}
 
 
 def bench_http(index_dir: Path, queries: list[str]) -> list[dict[str, float]] | str:
     if not serve_available():
         return "skipped: `dari serve` is not on this branch yet (web app not merged)"
     port = free_port()
-    server = subprocess.Popen([dari_cmd(), "serve", "--index", index_dir, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [dari_cmd(), "serve", "--index", index_dir, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -402,8 +456,7 @@ def bench_http(index_dir: Path, queries: list[str]) -> list[dict[str, float]] | 
 # --------------------------------------------------------------------------- orchestration
 
 
-def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool,
-                 skip_baselines: bool) -> dict:
+def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool, skip_baselines: bool) -> dict:
     print(f"== {corpus.name}: {corpus.docs} docs, {corpus.bytes / 1e6:.1f} MB", flush=True)
     rows: list[IndexRow] = []
 
@@ -414,8 +467,7 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool,
     kiwi_stats = None
     if not skip_baselines:
         whoosh_dir = work / f"{corpus.name}-whoosh"
-        record("(a) stock Whoosh", measure(this_script("_whoosh", whoosh_dir, *corpus.paths)),
-               whoosh_dir)
+        record("(a) stock Whoosh", measure(this_script("_whoosh", whoosh_dir, *corpus.paths)), whoosh_dir)
         shutil.rmtree(whoosh_dir)
         kiwi_run = measure(this_script("_kiwi", *corpus.paths))
         record("(b) Kiwi alone", kiwi_run, None)
@@ -433,24 +485,34 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool,
     http = "skipped: --skip-http" if skip_http else bench_http(dari_dir, mixed)
     print("  ", http, flush=True)
     shutil.rmtree(dari_dir)
-    return {"corpus": asdict(corpus) | {"paths": [str(p) for p in corpus.paths]},
-            "indexing": [asdict(r) for r in rows], "kiwi": kiwi_stats,
-            "queries": queries, "http": http}
+    return {
+        "corpus": asdict(corpus) | {"paths": [str(p) for p in corpus.paths]},
+        "indexing": [asdict(r) for r in rows],
+        "kiwi": kiwi_stats,
+        "queries": queries,
+        "http": http,
+    }
 
 
 def row_line(r: dict) -> str:
     size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
-    return (f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
-            f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | "
-            f"{r['peak_pss_mib']:.0f} | {size} |")
+    return (
+        f"| {r['corpus']} | {r['system']} | {r['docs']} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+        f"{r['docs_s']:.0f} | {r['mb_s']:.2f} | {r['peak_rss_mib']:.0f} | "
+        f"{r['peak_pss_mib']:.0f} | {size} |"
+    )
 
 
 def print_report(results: list[dict]) -> None:
     cores = f"{os.cpu_count()} logical cores ({psutil.cpu_count(logical=False)} physical)"
-    print(f"\nmachine: {cores}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
-          f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
-    print("\n| corpus | system | docs | wall s | CPU s | docs/s | MB/s | peak RSS MiB | peak PSS MiB "
-          "| index MiB |")
+    print(
+        f"\nmachine: {cores}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
+        f"Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "\n| corpus | system | docs | wall s | CPU s | docs/s | MB/s | peak RSS MiB | peak PSS MiB "
+        "| index MiB |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         for r in res["indexing"]:
@@ -462,14 +524,17 @@ def print_report(results: list[dict]) -> None:
         if k is None:
             continue
         a, b, d = (r["wall"] for r in res["indexing"][:3])
-        print(f"| {res['corpus']['name']} | {d / a:.2f}× | {d / b:.2f}× | "
-              f"{k['chars'] / k['analysis_s']:,.0f} |")
+        print(
+            f"| {res['corpus']['name']} | {d / a:.2f}× | {d / b:.2f}× | {k['chars'] / k['analysis_s']:,.0f} |"
+        )
     print("\n| corpus | queries (200 each) | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---|---:|---:|---:|---:|")
     for res in results:
         for kind, p in res["queries"].items():
-            print(f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
-                  f"{p['p99']:.1f} | {p['max']:.1f} |")
+            print(
+                f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
+                f"{p['p99']:.1f} | {p['max']:.1f} |"
+            )
     print("\n| corpus | HTTP clients | req/s | p50 ms | p95 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|")
     for res in results:
@@ -477,8 +542,10 @@ def print_report(results: list[dict]) -> None:
             print(f"| {res['corpus']['name']} | {res['http']} | | | | |")
             continue
         for h in res["http"]:
-            print(f"| {res['corpus']['name']} | {h['clients']} | {h['req_s']:.1f} | "
-                  f"{h['p50']:.1f} | {h['p95']:.1f} | {h['errors']} |")
+            print(
+                f"| {res['corpus']['name']} | {h['clients']} | {h['req_s']:.1f} | "
+                f"{h['p50']:.1f} | {h['p95']:.1f} | {h['errors']} |"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -491,13 +558,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         return child_queries(Path(argv[1]), int(argv[3]))
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="mix,20k",
-                        help="comma-separated corpora: 'mix' (the 4,428-doc set) and/or generated "
-                             "sizes such as 20k, 100k (default: mix,20k)")
+    parser.add_argument(
+        "--sizes",
+        default="mix,20k",
+        help="comma-separated corpora: 'mix' (the 4,428-doc set) and/or generated "
+        "sizes such as 20k, 100k (default: mix,20k)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-http", action="store_true", help="skip the `dari serve` part")
-    parser.add_argument("--skip-baselines", action="store_true",
-                        help="skip stock Whoosh and Kiwi alone (for a long 100k run)")
+    parser.add_argument(
+        "--skip-baselines", action="store_true", help="skip stock Whoosh and Kiwi alone (for a long 100k run)"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
     args = parser.parse_args(argv)
 
@@ -510,8 +581,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             else:
                 n = parse_size(token)
                 corpus = generate_corpus(n, args.seed + n, work / f"gen-{n}")
-            results.append(bench_corpus(corpus, work, args.seed, args.skip_http,
-                                        args.skip_baselines))
+            results.append(bench_corpus(corpus, work, args.seed, args.skip_http, args.skip_baselines))
             for path in corpus.paths:
                 if path.is_relative_to(work):
                     shutil.rmtree(path)

@@ -173,8 +173,14 @@ class SpanTokenizer(Tokenizer):
         common.update(boost=1.0, stopped=False, piece=False)
         for pos, (start, end, text, tag) in enumerate(self.spans(value), start=start_pos):
             token = Token.__new__(Token)
-            token.__dict__ = {**common, "text": text, "tag": tag, "pos": pos,
-                              "startchar": start_char + start, "endchar": start_char + end}
+            token.__dict__ = {
+                **common,
+                "text": text,
+                "tag": tag,
+                "pos": pos,
+                "startchar": start_char + start,
+                "endchar": start_char + end,
+            }
             if keeporiginal:
                 token.original = value[start:end]
             yield token

@@ -249,9 +249,7 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the top 100 hits of every query to this TREC run file.",
 )
-def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None
-) -> None:
+def eval_command(eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)

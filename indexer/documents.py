@@ -551,8 +551,16 @@ def _jsonl_document(
     if holder is not None:
         return Skipped(place.path, f"duplicate id {doc_id!r} (also in {holder})", place.line)
     title = record.get("title") or first_line_title(record["text"])
-    return Document(doc_id, title, record["text"], place.path, stat.st_size, stat.st_mtime,
-                    root=place.root or "", line=place.line)
+    return Document(
+        doc_id,
+        title,
+        record["text"],
+        place.path,
+        stat.st_size,
+        stat.st_mtime,
+        root=place.root or "",
+        line=place.line,
+    )
 
 
 def _record_problem(record: object) -> str | None:

@@ -80,9 +80,7 @@ def evaluate(
         engine = SearchEngine(Path(folder))
         run: dict[str, list[tuple[str, float]]] = {}
         latencies = []
-        for qid, text in tqdm(
-            eval_set.queries.items(), desc="queries", unit="q", disable=not progress
-        ):
+        for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
                 hits = engine.search(text, per_page=depth).hits
@@ -92,9 +90,7 @@ def evaluate(
             run[qid] = [(hit.id, hit.score) for hit in hits]
     if run_out is not None:
         write_trec_run(run, run_out)
-    return EvalReport(
-        score_run(run, eval_set.qrels), percentile(latencies, 50), percentile(latencies, 95)
-    )
+    return EvalReport(score_run(run, eval_set.qrels), percentile(latencies, 50), percentile(latencies, 95))
 
 
 def load_eval_set(eval_dir: Path) -> EvalSet:

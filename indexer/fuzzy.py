@@ -53,8 +53,11 @@ def edit_budget(length: int) -> int:
 def _deletion_depth(length: int) -> int:
     """How many deletions a term of `length` keystrokes needs indexed: the largest budget of a query
     that can reach it (a query within its budget differs in length by at most that budget)."""
-    return max(edit_budget(query) for query in range(length - MAX_BUDGET, length + MAX_BUDGET + 1)
-               if abs(query - length) <= edit_budget(query))
+    return max(
+        edit_budget(query)
+        for query in range(length - MAX_BUDGET, length + MAX_BUDGET + 1)
+        if abs(query - length) <= edit_budget(query)
+    )
 
 
 def _deletions(strokes: str, depth: int) -> set[str]:
@@ -62,7 +65,7 @@ def _deletions(strokes: str, depth: int) -> set[str]:
     found = {strokes}
     layer = found
     for _ in range(depth):
-        layer = {word[:i] + word[i + 1:] for word in layer for i in range(len(word))} - found
+        layer = {word[:i] + word[i + 1 :] for word in layer for i in range(len(word))} - found
         found |= layer
     return found
 
@@ -86,8 +89,11 @@ class FuzzyIndex:
     """Terms within a keystroke edit budget of a Korean query, nearest and most frequent first."""
 
     def __init__(self, vocabulary: Iterable[tuple[str, int]]):
-        reachable = [(term, frequency, strokes) for term, frequency in korean_terms(vocabulary).items()
-                     if len(strokes := keystrokes(term)) <= MAX_KEYSTROKES + MAX_BUDGET]
+        reachable = [
+            (term, frequency, strokes)
+            for term, frequency in korean_terms(vocabulary).items()
+            if len(strokes := keystrokes(term)) <= MAX_KEYSTROKES + MAX_BUDGET
+        ]
         self.terms = [term for term, _, _ in reachable]
         self.frequencies = [frequency for _, frequency, _ in reachable]
         self.strokes = [strokes for _, _, strokes in reachable]
@@ -136,8 +142,9 @@ class ChoseongIndex:
     """Terms by their initials (고용노동부 under ㄱㅇㄴㄷㅂ), for queries typed as initials only."""
 
     def __init__(self, vocabulary: Iterable[tuple[str, int]]):
-        entries = sorted((choseong(term), term, frequency)
-                         for term, frequency in korean_terms(vocabulary).items())
+        entries = sorted(
+            (choseong(term), term, frequency) for term, frequency in korean_terms(vocabulary).items()
+        )
         self._initials = [initials for initials, _, _ in entries]
         self._terms = [term for _, term, _ in entries]
         self._frequencies = [frequency for _, _, frequency in entries]
@@ -150,6 +157,7 @@ class ChoseongIndex:
             return []
         start = bisect_left(self._initials, initials)
         end = bisect_right(self._initials, initials + "\U0010ffff" if prefix else initials, lo=start)
-        best = heapq.nsmallest(limit, range(start, end),
-                               key=lambda i: (-self._frequencies[i], self._terms[i]))
+        best = heapq.nsmallest(
+            limit, range(start, end), key=lambda i: (-self._frequencies[i], self._terms[i])
+        )
         return [(self._terms[i], self._frequencies[i]) for i in best]

@@ -168,8 +168,10 @@ def schema_problem(schema: Schema, index_dir: Path) -> IndexIncompatible | None:
             f"The index at {index_dir} is not a dari index (a Whoosh index with the fields "
             f"{', '.join(sorted(schema.names()))}): dari leaves it alone; use another --index folder."
         )
-    made_by = f"an older dari (schema {version or 0})" if (version or 0) < SCHEMA_VERSION else (
-        f"a newer dari (schema {version})"
+    made_by = (
+        f"an older dari (schema {version or 0})"
+        if (version or 0) < SCHEMA_VERSION
+        else (f"a newer dari (schema {version})")
     )
     return IndexIncompatible(
         f"The index at {index_dir} was made by {made_by}; this dari reads schema {SCHEMA_VERSION}: "
@@ -292,18 +294,36 @@ class ParallelWriter(DurableCommits, MpWriter):
     it, and then leaves the index as it was; its ``cancel`` stops the workers.
     """
 
-    def __init__(self, ix: CommitIndex, *, procs: int, timeout: float = LOCK_TIMEOUT,
-                 fresh_schema: Schema | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        ix: CommitIndex,
+        *,
+        procs: int,
+        timeout: float = LOCK_TIMEOUT,
+        fresh_schema: Schema | None = None,
+        **kwargs,
+    ) -> None:
         # The workers' writers get the same settings, but never the lock (they run under this one).
-        super().__init__(ix, timeout=timeout, fresh_schema=fresh_schema, procs=procs, batchsize=BATCH_DOCS,
-                         multisegment=True, subargs=dict(kwargs), **kwargs)
+        super().__init__(
+            ix,
+            timeout=timeout,
+            fresh_schema=fresh_schema,
+            procs=procs,
+            batchsize=BATCH_DOCS,
+            multisegment=True,
+            subargs=dict(kwargs),
+            **kwargs,
+        )
 
     def _new_task(self) -> _Worker:
-        if any(has_hangul(fields.get("title", "")) or has_hangul(fields.get("body", ""))
-               for _, fields in self.docbuffer):
+        if any(
+            has_hangul(fields.get("title", "")) or has_hangul(fields.get("body", ""))
+            for _, fields in self.docbuffer
+        ):
             warm_up()
-        task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                       self.subargs, self.multisegment)
+        task = _Worker(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
         self.tasks.append(task)
         task.start()
         return task
@@ -364,17 +384,25 @@ def merge_small_dropping_empty(writer: SegmentWriter, segments: list) -> list:
     return MERGE_SMALL(writer, [segment for segment in segments if segment.doc_count() > 0])
 
 
-def _writer(ix: CommitIndex, index_dir: Path, procs: int = 1, fresh_schema: Schema | None = None
-            ) -> DurableCommits:
+def _writer(
+    ix: CommitIndex, index_dir: Path, procs: int = 1, fresh_schema: Schema | None = None
+) -> DurableCommits:
     """Take the write lock or explain who holds it."""
     pid_file = index_dir / PID_FILE
     try:
         if procs > 1:
-            writer = ParallelWriter(ix, procs=procs, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema,
-                                    limitmb=BUFFER_MB, codec=LeanCodec())
+            writer = ParallelWriter(
+                ix,
+                procs=procs,
+                timeout=LOCK_TIMEOUT,
+                fresh_schema=fresh_schema,
+                limitmb=BUFFER_MB,
+                codec=LeanCodec(),
+            )
         else:
-            writer = DurableCommits(ix, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema,
-                                    limitmb=BUFFER_MB, codec=LeanCodec())
+            writer = DurableCommits(
+                ix, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema, limitmb=BUFFER_MB, codec=LeanCodec()
+            )
     except LockError:
         holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
         raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None

@@ -83,8 +83,9 @@ def unit_cost(a: str, b: str) -> float:
     return 0.0 if a == b else 1.0
 
 
-def keystroke_distance(s: str, t: str,
-                       substitution: Callable[[str, str], float] = substitution_cost) -> float:
+def keystroke_distance(
+    s: str, t: str, substitution: Callable[[str, str], float] = substitution_cost
+) -> float:
     """Damerau–Levenshtein (optimal string alignment: a swap of neighbouring keystrokes is one edit)
     between two keystroke strings (see jamo.keystrokes); substitutions cost what `substitution` says."""
     previous2: list[float] = []
@@ -92,8 +93,9 @@ def keystroke_distance(s: str, t: str,
     for i in range(1, len(s) + 1):
         current = [float(i)] + [0.0] * len(t)
         for j in range(1, len(t) + 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + substitution(s[i - 1], t[j - 1]))
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + substitution(s[i - 1], t[j - 1])
+            )
             if i > 1 and j > 1 and s[i - 1] == t[j - 2] and s[i - 2] == t[j - 1]:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current

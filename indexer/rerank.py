@@ -26,8 +26,9 @@ RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bo
 HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
 
 
-def reranked(searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
-             ) -> tuple[list[tuple[WhooshHit, float]], HitOffsets]:
+def reranked(
+    searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
+) -> tuple[list[tuple[WhooshHit, float]], HitOffsets]:
     """``hits`` (best first by BM25F) reordered with the bonuses, and the body offsets read for them."""
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
@@ -43,9 +44,7 @@ def reranked(searcher, query, hits: list[WhooshHit], grams: list[str], typed: li
     return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]], offsets
 
 
-def proximity_bonuses(
-    searcher, hits, offsets: HitOffsets, typed_words: set[str]
-) -> list[float]:
+def proximity_bonuses(searcher, hits, offsets: HitOffsets, typed_words: set[str]) -> list[float]:
     """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
 
     A question's words tend to meet in the one sentence that answers it, while a passage that

@@ -74,8 +74,15 @@ class LuceneBM25F(BM25F):
         if not searcher.schema[fieldname].scorable or not searcher.is_atomic():
             # A multi-segment searcher's own scorer is never used: each segment gets one.
             return super().scorer(searcher, fieldname, text, qf)
-        return NormsScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1,
-                           qf, self._norms_of(searcher, fieldname))
+        return NormsScorer(
+            searcher,
+            fieldname,
+            text,
+            self._field_B.get(fieldname, self.B),
+            self.K1,
+            qf,
+            self._norms_of(searcher, fieldname),
+        )
 
     def load_norms(self, searcher) -> None:
         """Compute the norms of every segment and scored field now (~35 ms at 20k documents), so
@@ -91,8 +98,10 @@ class LuceneBM25F(BM25F):
         if fieldname not in by_field:
             avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
             b = self._field_B.get(fieldname, self.B)
-            lengths = (reader.doc_field_length(docnum, fieldname) or 0  # None: no words
-                       for docnum in range(reader.doc_count_all()))
+            lengths = (
+                reader.doc_field_length(docnum, fieldname) or 0  # None: no words
+                for docnum in range(reader.doc_count_all())
+            )
             by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
         return by_field[fieldname]
 

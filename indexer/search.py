@@ -44,7 +44,13 @@ logger = logging.getLogger("dari")
 
 # What the web app and the CLI need of the steps, through this module alone.
 __all__ = [
-    "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "Hit", "QueryError", "SearchEngine", "SearchResults",
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "MAX_QUERY_CHARS",
+    "Hit",
+    "QueryError",
+    "SearchEngine",
+    "SearchResults",
 ]
 
 

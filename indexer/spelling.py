@@ -15,14 +15,23 @@ import re
 import unicodedata
 
 IRREGULAR = {
-    "defence": "defense", "offence": "offense", "pretence": "pretense", "licence": "license",
-    "programme": "program", "grey": "gray", "aluminium": "aluminum",
+    "defence": "defense",
+    "offence": "offense",
+    "pretence": "pretense",
+    "licence": "license",
+    "programme": "program",
+    "grey": "gray",
+    "aluminium": "aluminum",
 }
 # Words in -our that are spelt so in American English too.
-OUR_KEPT = frozenset("our hour four pour tour your flour sour dour devour contour detour troubadour "
-                     "paramour amour velour scour glamour".split())
-OUR = re.compile(r"^(?P<stem>[a-z]+ou)r"
-                 r"(?P<suffix>|s|ed|ing|er|ers|ful|fully|able|ably|ite|ites|less|ist|ists|ism|al|ally)$")
+OUR_KEPT = frozenset(
+    "our hour four pour tour your flour sour dour devour contour detour troubadour "
+    "paramour amour velour scour glamour".split()
+)
+OUR = re.compile(
+    r"^(?P<stem>[a-z]+ou)r"
+    r"(?P<suffix>|s|ed|ing|er|ers|ful|fully|able|ably|ite|ites|less|ist|ists|ism|al|ally)$"
+)
 # centre, metre, fibre, calibre → -er; these are -re in American English too.
 RE_KEPT = frozenset("macabre timbre notre ombre".split())
 RE = re.compile(r"^(?P<stem>[a-z]{2,}[tb])re(?P<suffix>|s|d)$")
@@ -33,7 +42,8 @@ ISE_ONLY = frozenset(
     "advertise advise apprise arise chastise circumcise comprise compromise concise demise despise "
     "devise disguise enterprise excise exercise expertise franchise guise improvise incise merchandise "
     "mortise paradise precise premise prise promise reprise revise sunrise supervise surmise surprise "
-    "televise treatise anise valise cerise chemise denise elise".split())
+    "televise treatise anise valise cerise chemise denise elise".split()
+)
 PREFIXES = ("", "un", "re", "pre", "mis", "dis", "over", "under", "counter", "self", "im")
 ISE = re.compile(r"^(?P<stem>[a-z]{3,})is(?P<suffix>e|es|ed|ing|er|ers|ation|ations|ational)$")
 YSE = re.compile(r"^(?P<stem>[a-z]{2,})ys(?P<suffix>e|es|ed|ing|er|ers)$")
@@ -41,15 +51,34 @@ LOGUE = re.compile(r"^(?P<stem>[a-z]{2,})logu(?P<suffix>e|es|ed|ing)$")
 LOGUE_SUFFIX = {"e": "", "es": "s", "ed": "ed", "ing": "ing"}
 DIACRITICS = re.compile(r"[\u0300-\u036f]")  # Unicode's Combining Diacritical Marks block
 # Latin letters with no decomposition into a base letter and a mark.
-LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-                           "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ı": "i"})
+LIGATURES = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
 
 
 def _ise_to_ize(match: re.Match[str]) -> str:
     stem, suffix = match["stem"], match["suffix"]
     base = stem + "ise"
-    if stem[-1] in "aeiou" or base.endswith("wise") or any(
-            base.startswith(prefix) and base[len(prefix):] in ISE_ONLY for prefix in PREFIXES):
+    if (
+        stem[-1] in "aeiou"
+        or base.endswith("wise")
+        or any(base.startswith(prefix) and base[len(prefix) :] in ISE_ONLY for prefix in PREFIXES)
+    ):
         return match.group()
     return f"{stem}iz{suffix}"
 

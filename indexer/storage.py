@@ -161,7 +161,10 @@ class CommitIndex(FileIndex):
                 log.warning(
                     "Warning: commit %d of the index at %s cannot be read (%s); using commit %d "
                     "until the next `dari reindex`.",
-                    commit.generation, storage.folder, storage.verdicts[commit], readable[0].generation,
+                    commit.generation,
+                    storage.folder,
+                    storage.verdicts[commit],
+                    readable[0].generation,
                 )
         return readable
 

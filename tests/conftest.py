@@ -99,7 +99,9 @@ def served(index_dir: Path, log_path: Path) -> Iterator[str]:
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [str(dari), "serve", "--index", str(index_dir), "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     base = f"http://127.0.0.1:{port}"
     try:

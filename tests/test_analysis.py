@@ -136,8 +136,10 @@ def term_offsets(text: str) -> list[tuple[str, int, int]]:
         ("회의 meeting.", [("회의", 0, 2), ("meet", 3, 10)]),
         ("문서 document.", [("문서", 0, 2), ("document", 3, 11)]),
         ("고용 employment, 정책", [("고용", 0, 2), ("employ", 3, 13), ("정책", 15, 17)]),
-        ("협력 (labour policy) 강화", [("협력", 0, 2), ("labour", 4, 10), ("polici", 11, 17),
-                                     ("강화", 19, 21)]),
+        (
+            "협력 (labour policy) 강화",
+            [("협력", 0, 2), ("labour", 4, 10), ("polici", 11, 17), ("강화", 19, 21)],
+        ),
         ("장관의 minister's 발언", [("장관", 0, 2), ("minist", 4, 14), ("발언", 15, 17)]),
         # Kiwi read the particles after these as nouns (을, 르) and a verb (늘다).
         ("co-operation을 강화", [("co", 0, 2), ("oper", 3, 12), ("강화", 14, 16)]),
@@ -152,8 +154,17 @@ def term_offsets(text: str) -> list[tuple[str, int, int]]:
         # Kiwi tags Cyrillic as a symbol, and then reads the particle after it as a noun.
         ("Москва와 협력", [("москва", 0, 6), ("협력", 8, 10)]),
         # Kiwi reads a URL as one W_URL token, which was not indexed: its words now are, as in English.
-        ("자료는 https://www.ilo.org 참조", [("자료", 0, 2), ("https", 4, 9), ("www", 12, 15),
-                                          ("ilo", 16, 19), ("org", 20, 23), ("참조", 24, 26)]),
+        (
+            "자료는 https://www.ilo.org 참조",
+            [
+                ("자료", 0, 2),
+                ("https", 4, 9),
+                ("www", 12, 15),
+                ("ilo", 16, 19),
+                ("org", 20, 23),
+                ("참조", 24, 26),
+            ],
+        ),
     ],
 )
 def test_latin_words_in_a_korean_line_are_whole_with_exact_offsets(
@@ -164,8 +175,21 @@ def test_latin_words_in_a_korean_line_are_whole_with_exact_offsets(
 
 @pytest.mark.parametrize(
     "words",
-    ["new employment.", "policy.", "meeting.", "(document)", "co-operation", "minister's", "COVID-19",
-     "G20", "MP3", "U.S.A.", "Ltd.", "https://www.ilo.org/seoul", "café naïve Straße"],
+    [
+        "new employment.",
+        "policy.",
+        "meeting.",
+        "(document)",
+        "co-operation",
+        "minister's",
+        "COVID-19",
+        "G20",
+        "MP3",
+        "U.S.A.",
+        "Ltd.",
+        "https://www.ilo.org/seoul",
+        "café naïve Straße",
+    ],
 )
 def test_a_latin_word_has_the_same_terms_in_a_korean_line_as_in_an_english_one(words: str) -> None:
     # A Korean page's "employment." must be found by the English query "employment".

@@ -83,6 +83,7 @@ def test_terminal_output_shows_bidi_controls_json_keeps_them(tmp_path: Path, tmp
     name, title = "invoice\u202egpj.txt", "Payment \u202eeciovni\u202c overdue \x1b[31mred"
     (docs / name).write_text(f"{title}\n\nThe \u2066overdue\u2069 bill.\n", encoding="utf-8")
     reindex([docs], tmp_index)
+
     def search(*options: str) -> subprocess.CompletedProcess:
         command = [DARI, "search", "overdue", "--index", tmp_index, *options]
         return subprocess.run(command, capture_output=True, text=True, timeout=120)

@@ -286,7 +286,9 @@ def test_a_folder_that_cannot_be_listed_keeps_its_documents(tmp_path: Path) -> N
     try:
         run = subprocess.run(
             without_root_powers(str(DARI), "reindex", str(folder), "--index", str(index)),
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     finally:
         (folder / "sub").chmod(0o755)

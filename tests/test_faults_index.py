@@ -507,9 +507,22 @@ def test_a_commit_is_fsynced_segments_then_toc_then_folder(corpus: tuple[Path, P
     before = commit_segments(index)
     trace = tmp_path / "trace"
     subprocess.run(
-        ["strace", "-f", "-o", str(trace), "-e", "trace=openat,fsync,rename",
-         str(DARI), "reindex", str(tmp_path / "new"), "--index", str(index)],
-        check=True, capture_output=True, timeout=300,
+        [
+            "strace",
+            "-f",
+            "-o",
+            str(trace),
+            "-e",
+            "trace=openat,fsync,rename",
+            str(DARI),
+            "reindex",
+            str(tmp_path / "new"),
+            "--index",
+            str(index),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     after = commit_segments(index)
     newest = max(after)
@@ -521,7 +534,7 @@ def test_a_commit_is_fsynced_segments_then_toc_then_folder(corpus: tuple[Path, P
     synced_before = {path for call, path in events[:commit] if call == "fsync"}
     assert {os.path.abspath(index / f"{segment}.seg") for segment in new_segments} <= synced_before
     assert any(os.path.basename(path).startswith(f"_MAIN_{newest}.toc.") for path in synced_before)
-    assert ("fsync", os.path.abspath(index)) in events[commit + 1:]
+    assert ("fsync", os.path.abspath(index)) in events[commit + 1 :]
 
 
 def _foreign_index(index: Path) -> None:
@@ -539,8 +552,16 @@ def _older_dari_index(index: Path, docs: Path) -> None:
     with ix.writer() as writer:
         for n, path in enumerate(sorted(docs.iterdir())[:20]):
             stat = path.stat()
-            writer.add_document(id=path.name, title=f"alpha {n}", body=path.read_text(), lang="en",
-                                path=str(path), size=stat.st_size, mtime=stat.st_mtime, hash=str(n))
+            writer.add_document(
+                id=path.name,
+                title=f"alpha {n}",
+                body=path.read_text(),
+                lang="en",
+                path=str(path),
+                size=stat.st_size,
+                mtime=stat.st_mtime,
+                hash=str(n),
+            )
 
 
 def _refused(index: Path, *args: str) -> str:
@@ -562,8 +583,12 @@ def test_a_foreign_whoosh_index_is_refused_in_one_line_and_left_alone(
         f"Error: The index at {index} is not a dari index (a Whoosh index with the fields content, title): "
         "dari leaves it alone; use another --index folder."
     )
-    for args in (["search", "notes"], ["reindex", str(docs)], ["reindex", "--full", str(docs)],
-                 ["serve", "--port", str(free_port())]):
+    for args in (
+        ["search", "notes"],
+        ["reindex", str(docs)],
+        ["reindex", "--full", str(docs)],
+        ["serve", "--port", str(free_port())],
+    ):
         assert _refused(index, *args) == expected, args
     assert {name: (index / name).read_bytes() for name in os.listdir(index)} == files
 

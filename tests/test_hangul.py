@@ -40,11 +40,20 @@ def seeds_vocabulary() -> Counter[str]:
 
 # --- jamo ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("syllable", "parts"), [
-    ("한", ("ㅎ", "ㅏ", "ㄴ")), ("가", ("ㄱ", "ㅏ", "")), ("닭", ("ㄷ", "ㅏ", "ㄺ")),
-    ("의", ("ㅇ", "ㅢ", "")), ("쇠", ("ㅅ", "ㅚ", "")), ("까", ("ㄲ", "ㅏ", "")),
-    ("값", ("ㄱ", "ㅏ", "ㅄ")), ("힣", ("ㅎ", "ㅣ", "ㅎ")),
-])
+
+@pytest.mark.parametrize(
+    ("syllable", "parts"),
+    [
+        ("한", ("ㅎ", "ㅏ", "ㄴ")),
+        ("가", ("ㄱ", "ㅏ", "")),
+        ("닭", ("ㄷ", "ㅏ", "ㄺ")),
+        ("의", ("ㅇ", "ㅢ", "")),
+        ("쇠", ("ㅅ", "ㅚ", "")),
+        ("까", ("ㄲ", "ㅏ", "")),
+        ("값", ("ㄱ", "ㅏ", "ㅄ")),
+        ("힣", ("ㅎ", "ㅣ", "ㅎ")),
+    ],
+)
 def test_syllables_split_into_initial_medial_final_and_join_back(syllable: str, parts: tuple) -> None:
     assert split_syllable(syllable) == parts
     assert join_syllable(*parts) == syllable
@@ -59,19 +68,22 @@ def test_what_is_no_syllable_is_refused_clearly() -> None:
         join_syllable("ㄱ", "ㅏ", "ㄸ")  # ㄸ is never a final
 
 
-@pytest.mark.parametrize(("text", "strokes"), [
-    ("고용노동부", "ㄱㅗㅇㅛㅇㄴㅗㄷㅗㅇㅂㅜ"),
-    ("과", "ㄱㅗㅏ"),  # compound vowels are two keystrokes
-    ("의", "ㅇㅡㅣ"),
-    ("외", "ㅇㅗㅣ"),
-    ("넋", "ㄴㅓㄱㅅ"),  # so are final clusters
-    ("닭", "ㄷㅏㄹㄱ"),
-    ("까치", "ㄲㅏㅊㅣ"),  # a double consonant is one (Shift+ㄱ)
-    ("ㅘ", "ㅗㅏ"),  # compatibility jamo are split the same way
-    ("ㄳ", "ㄱㅅ"),
-    ("ILO와 협력", "ILOㅇㅗㅏ ㅎㅕㅂㄹㅕㄱ"),  # other characters are kept
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "strokes"),
+    [
+        ("고용노동부", "ㄱㅗㅇㅛㅇㄴㅗㄷㅗㅇㅂㅜ"),
+        ("과", "ㄱㅗㅏ"),  # compound vowels are two keystrokes
+        ("의", "ㅇㅡㅣ"),
+        ("외", "ㅇㅗㅣ"),
+        ("넋", "ㄴㅓㄱㅅ"),  # so are final clusters
+        ("닭", "ㄷㅏㄹㄱ"),
+        ("까치", "ㄲㅏㅊㅣ"),  # a double consonant is one (Shift+ㄱ)
+        ("ㅘ", "ㅗㅏ"),  # compatibility jamo are split the same way
+        ("ㄳ", "ㄱㅅ"),
+        ("ILO와 협력", "ILOㅇㅗㅏ ㅎㅕㅂㄹㅕㄱ"),  # other characters are kept
+        ("", ""),
+    ],
+)
 def test_keystrokes(text: str, strokes: str) -> None:
     assert keystrokes(text) == strokes
 
@@ -83,23 +95,26 @@ def test_nfd_hangul_and_conjoining_jamo_read_as_compatibility_jamo() -> None:
     assert keystrokes(unicodedata.normalize("NFD", "의")) == "ㅇㅡㅣ"
 
 
-@pytest.mark.parametrize(("strokes", "text"), [
-    ("ㄱㅗㅇㅛㅇ", "고용"),  # the final moves to the next syllable: not 공ㅛㅇ
-    ("ㅇㅏㄴㄴㅕㅇ", "안녕"),
-    ("ㄴㅓㄱㅅ", "넋"),  # ㄱ + ㅅ join as a final cluster
-    ("ㄴㅓㄱㅅㅇㅣ", "넋이"),
-    ("ㄴㅓㄱㅅㅣ", "넉시"),  # a vowel after a cluster takes its second half
-    ("ㄷㅏㄹㄱ", "닭"),
-    ("ㅇㅡㅣㅅㅏ", "의사"),
-    ("ㄱㅗㅏㅇㅗㅣ", "과외"),
-    ("ㄸㅏㄸㅏ", "따따"),  # ㄸ is never a final: it starts the next syllable
-    ("ㅗㅏ", "ㅘ"),  # a lone compound vowel
-    ("ㄱㅅ", "ㄱㅅ"),  # no vowel, no syllable
-    ("ㄱㄱ", "ㄱㄱ"),  # doubling needs Shift on 2-beolsik
-    ("ㅏㄴ", "ㅏㄴ"),
-    ("ㄱㅏ 2ㄴㅏ", "가 2나"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("strokes", "text"),
+    [
+        ("ㄱㅗㅇㅛㅇ", "고용"),  # the final moves to the next syllable: not 공ㅛㅇ
+        ("ㅇㅏㄴㄴㅕㅇ", "안녕"),
+        ("ㄴㅓㄱㅅ", "넋"),  # ㄱ + ㅅ join as a final cluster
+        ("ㄴㅓㄱㅅㅇㅣ", "넋이"),
+        ("ㄴㅓㄱㅅㅣ", "넉시"),  # a vowel after a cluster takes its second half
+        ("ㄷㅏㄹㄱ", "닭"),
+        ("ㅇㅡㅣㅅㅏ", "의사"),
+        ("ㄱㅗㅏㅇㅗㅣ", "과외"),
+        ("ㄸㅏㄸㅏ", "따따"),  # ㄸ is never a final: it starts the next syllable
+        ("ㅗㅏ", "ㅘ"),  # a lone compound vowel
+        ("ㄱㅅ", "ㄱㅅ"),  # no vowel, no syllable
+        ("ㄱㄱ", "ㄱㄱ"),  # doubling needs Shift on 2-beolsik
+        ("ㅏㄴ", "ㅏㄴ"),
+        ("ㄱㅏ 2ㄴㅏ", "가 2나"),
+        ("", ""),
+    ],
+)
 def test_compose_follows_the_input_method(strokes: str, text: str) -> None:
     assert compose(strokes) == text
 
@@ -111,41 +126,79 @@ def test_compose_undoes_keystrokes_for_every_syllable() -> None:
         assert compose(keystrokes(chr(code))) == chr(code)
 
 
-@pytest.mark.parametrize(("word", "initials"), [
-    ("고용노동부", "ㄱㅇㄴㄷㅂ"), ("까치", "ㄲㅊ"), ("쌍둥이", "ㅆㄷㅇ"), ("의원", "ㅇㅇ"),
-    ("ILO협력", "ILOㅎㄹ"), ("ㄱㅇ", "ㄱㅇ"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("word", "initials"),
+    [
+        ("고용노동부", "ㄱㅇㄴㄷㅂ"),
+        ("까치", "ㄲㅊ"),
+        ("쌍둥이", "ㅆㄷㅇ"),
+        ("의원", "ㅇㅇ"),
+        ("ILO협력", "ILOㅎㄹ"),
+        ("ㄱㅇ", "ㄱㅇ"),
+        ("", ""),
+    ],
+)
 def test_choseong(word: str, initials: str) -> None:
     assert choseong(word) == initials
 
 
-@pytest.mark.parametrize(("query", "initials"), [
-    ("ㄱㅇㄴㄷㅂ", "ㄱㅇㄴㄷㅂ"), ("ㄱㅇ ㄴㄷㅂ", "ㄱㅇㄴㄷㅂ"), ("ㄲㅊ", "ㄲㅊ"),
-    ("ㄳ", "ㄱㅅ"),  # an input method makes ㄳ of ㄱ then ㅅ typed without a vowel
-    ("고용", None), ("ㄱㅏ", None), ("ㄱㅇa", None), ("", None), ("  ", None), ("ㅏ", None),
-])
+@pytest.mark.parametrize(
+    ("query", "initials"),
+    [
+        ("ㄱㅇㄴㄷㅂ", "ㄱㅇㄴㄷㅂ"),
+        ("ㄱㅇ ㄴㄷㅂ", "ㄱㅇㄴㄷㅂ"),
+        ("ㄲㅊ", "ㄲㅊ"),
+        ("ㄳ", "ㄱㅅ"),  # an input method makes ㄳ of ㄱ then ㅅ typed without a vowel
+        ("고용", None),
+        ("ㄱㅏ", None),
+        ("ㄱㅇa", None),
+        ("", None),
+        ("  ", None),
+        ("ㅏ", None),
+    ],
+)
 def test_choseong_query(query: str, initials: str | None) -> None:
     assert choseong_query(query) == initials
 
 
 # --- the keyboard -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "meant"), [
-    ("rhdyd", "고용"), ("dkssud", "안녕"), ("gksrmf", "한글"), ("rkskek", "가나다"),
-    ("sjrt", "넋"),  # ㄱ+ㅅ → ㄳ
-    ("dml", "의"), ("dhlrnrdj", "외국어"),  # compound vowels
-    ("Rkcl", "까치"), ("Tkd", "쌍"),  # Shift types the double consonants
-    ("rhdyd shehdqn", "고용 노동부"), ("rhdyd2025", "고용2025"),
-    ("rhind", "고ㅑㅜㅇ"), ("", ""),
-])
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("rhdyd", "고용"),
+        ("dkssud", "안녕"),
+        ("gksrmf", "한글"),
+        ("rkskek", "가나다"),
+        ("sjrt", "넋"),  # ㄱ+ㅅ → ㄳ
+        ("dml", "의"),
+        ("dhlrnrdj", "외국어"),  # compound vowels
+        ("Rkcl", "까치"),
+        ("Tkd", "쌍"),  # Shift types the double consonants
+        ("rhdyd shehdqn", "고용 노동부"),
+        ("rhdyd2025", "고용2025"),
+        ("rhind", "고ㅑㅜㅇ"),
+        ("", ""),
+    ],
+)
 def test_latin_typed_in_english_mode_becomes_the_hangul_meant(typed: str, meant: str) -> None:
     assert latin_to_hangul(typed) == meant
 
 
-@pytest.mark.parametrize(("typed", "meant"), [
-    ("ㅗ디ㅣㅐ", "hello"), ("고용", "rhdyd"), ("한글", "gksrmf"), ("까치", "Rkcl"),
-    ("ㅔㅛㅅㅗㅐㅜ", "python"), ("과외", "rhkdhl"), ("ILO 협력", "ILO guqfur"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ㅗ디ㅣㅐ", "hello"),
+        ("고용", "rhdyd"),
+        ("한글", "gksrmf"),
+        ("까치", "Rkcl"),
+        ("ㅔㅛㅅㅗㅐㅜ", "python"),
+        ("과외", "rhkdhl"),
+        ("ILO 협력", "ILO guqfur"),
+        ("", ""),
+    ],
+)
 def test_hangul_typed_in_korean_mode_becomes_the_latin_meant(typed: str, meant: str) -> None:
     assert hangul_to_latin(typed) == meant
 
@@ -155,11 +208,23 @@ def test_slips_round_trip() -> None:
         assert latin_to_hangul(hangul_to_latin(word)) == word
 
 
-@pytest.mark.parametrize(("run", "slip"), [
-    ("rhdyd", True), ("dkssud", True), ("gksrmf", True), ("Rkcl", True),
-    ("rhind", False), ("hello", False), ("policy", False), ("ILO", False),
-    ("rhdyd2", False), ("rhdyd shehdqn", False), ("", False), ("고용", False),
-])
+@pytest.mark.parametrize(
+    ("run", "slip"),
+    [
+        ("rhdyd", True),
+        ("dkssud", True),
+        ("gksrmf", True),
+        ("Rkcl", True),
+        ("rhind", False),
+        ("hello", False),
+        ("policy", False),
+        ("ILO", False),
+        ("rhdyd2", False),
+        ("rhdyd shehdqn", False),
+        ("", False),
+        ("고용", False),
+    ],
+)
 def test_is_korean_slip(run: str, slip: bool) -> None:
     assert is_korean_slip(run) is slip
 
@@ -176,14 +241,22 @@ def test_neighbours_are_the_touching_keys_of_the_layout() -> None:
     assert not touching("ㅂ", "ㄷ") and not touching("ㅂ", "ㅔ") and not touching("ㅋ", "ㅂ")
 
 
-@pytest.mark.parametrize(("a", "b", "distance"), [
-    ("고용노동부", "고용노동부", 0), ("고용노동부", "고용노동뷰", 0.5),  # ㅜ → ㅠ, touching keys
-    ("고용노동부", "고용노동두", 1),  # ㅂ → ㄷ, far apart
-    ("과", "가", 1), ("의", "이", 1), ("외", "오", 1),  # half a compound vowel dropped
-    ("닭", "달", 1),  # half a final cluster dropped
-    ("까", "가", 0.5), ("고용", "공요", 1),  # a swap of two keystrokes is one edit
-    ("", "가", 2), ("", "", 0),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("고용노동부", "고용노동부", 0),
+        ("고용노동부", "고용노동뷰", 0.5),  # ㅜ → ㅠ, touching keys
+        ("고용노동부", "고용노동두", 1),  # ㅂ → ㄷ, far apart
+        ("과", "가", 1),
+        ("의", "이", 1),
+        ("외", "오", 1),  # half a compound vowel dropped
+        ("닭", "달", 1),  # half a final cluster dropped
+        ("까", "가", 0.5),
+        ("고용", "공요", 1),  # a swap of two keystrokes is one edit
+        ("", "가", 2),
+        ("", "", 0),
+    ],
+)
 def test_word_distance(a: str, b: str, distance: float) -> None:
     assert word_distance(a, b) == distance
     assert word_distance(b, a) == distance
@@ -195,6 +268,7 @@ def test_plain_edit_count_ignores_the_keyboard() -> None:
 
 
 # --- the fuzzy and 초성 indexes -----------------------------------------------------------------------
+
 
 def test_edit_budget_grows_with_the_keystrokes() -> None:
     words = ("가", "고", "한", "고용", "노동부", "고용노동부")
@@ -212,8 +286,19 @@ def test_fuzzy_lookup_on_the_seeds(seeds_vocabulary: Counter[str]) -> None:
 
 
 def test_fuzzy_lookup_ranks_by_distance_then_frequency() -> None:
-    index = FuzzyIndex([("고용노동부", 50), ("고용노동청", 3), ("고용", 300), ("공용", 20), ("고영", 5),
-                        ("고용", 10), ("policy", 99), ("가", 1000), ("각", 9)])
+    index = FuzzyIndex(
+        [
+            ("고용노동부", 50),
+            ("고용노동청", 3),
+            ("고용", 300),
+            ("공용", 20),
+            ("고영", 5),
+            ("고용", 10),
+            ("policy", 99),
+            ("가", 1000),
+            ("각", 9),
+        ]
+    )
     assert len(index) == 7  # the Latin term left out, 고용 counted once
     assert [c.term for c in index.lookup("고용노동뷰")] == ["고용노동부"]
     assert index.lookup("고용") == [("고용", 0, 310), ("고영", 0.5, 5), ("공용", 1, 20)]
@@ -260,8 +345,11 @@ def test_fuzzy_lookup_finds_exactly_what_a_scan_finds(seeds_vocabulary: Counter[
                 continue
             query_strokes = keystrokes(query)
             budget = edit_budget(len(query_strokes))
-            expected = {name for name, candidate in terms
-                        if keystroke_distance(query_strokes, candidate, unit_cost) <= budget}
+            expected = {
+                name
+                for name, candidate in terms
+                if keystroke_distance(query_strokes, candidate, unit_cost) <= budget
+            }
             assert {c.term for c in index.lookup(query, limit=len(terms))} == expected, (term, query)
             checked += 1
     assert checked > 300
@@ -279,8 +367,9 @@ def test_choseong_lookup_on_the_seeds(seeds_vocabulary: Counter[str]) -> None:
 
 
 def test_choseong_lookup_edges() -> None:
-    index = ChoseongIndex([("고용노동부", 50), ("고용", 300), ("기업", 300), ("감사", 7), ("까치", 2),
-                           ("ILO", 9)])
+    index = ChoseongIndex(
+        [("고용노동부", 50), ("고용", 300), ("기업", 300), ("감사", 7), ("까치", 2), ("ILO", 9)]
+    )
     assert index.lookup("ㄱㅇ") == [("고용", 300), ("기업", 300)]  # a tie by frequency goes by term
     assert index.lookup("ㄱㅇ", prefix=True) == [("고용", 300), ("기업", 300), ("고용노동부", 50)]
     assert index.lookup("ㄱㅇ", limit=1) == [("고용", 300)]

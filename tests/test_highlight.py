@@ -117,8 +117,10 @@ def test_the_passages_with_the_most_different_words_win() -> None:
 
 def test_words_of_a_unit_must_stand_together() -> None:
     text = "서울고용센터 노동부, 고용노동부를, 고용 노동부"
-    offsets = {"고용": [(0, 2, 4), (2, 12, 14), (4, 20, 22)],
-               "노동부": [(1, 7, 10), (3, 14, 17), (5, 23, 26)]}
+    offsets = {
+        "고용": [(0, 2, 4), (2, 12, 14), (4, 20, 22)],
+        "노동부": [(1, 7, 10), (3, 14, 17), (5, 23, 26)],
+    }
     spans = unit_spans([Unit(("고용", "노동부"))], offsets, text)
     assert [text[a:b] for a, b in spans] == ["고용", "노동부", "고용", "노동부"]  # 고용노동부, 고용 노동부
     pieces = {"국제": [(0, 0, 2)], "제노": [(0, 1, 3)], "노동": [(0, 2, 4), (1, 9, 11)]}

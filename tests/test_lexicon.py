@@ -114,9 +114,19 @@ def test_the_dictionary_filters(build_script) -> None:
 def test_the_build_refuses_to_learn_from_park_test(tmp_path: Path) -> None:
     for prefixes in ("park-test-", "jhe-,park-"):
         run = subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "build_lexicon.py"), "--train", prefixes,
-             "--data", str(tmp_path), "--out", str(tmp_path / "out.tsv.gz")],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                str(ROOT / "tools" / "build_lexicon.py"),
+                "--train",
+                prefixes,
+                "--data",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "out.tsv.gz"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert run.returncode == 2
         assert "park-test-* is the evaluation split: it is never learned from" in run.stderr

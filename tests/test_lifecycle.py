@@ -100,8 +100,11 @@ def search_every_way(
     fresh = SearchEngine(index_dir)
     for query, lang, expected in cases:
         for name, engine in (("held engine", held), ("fresh engine", fresh)):
-            check([hit.id for hit in engine.search(query, lang=lang, per_page=100).hits], expected,
-                  f"{name}: {query!r}")
+            check(
+                [hit.id for hit in engine.search(query, lang=lang, per_page=100).hits],
+                expected,
+                f"{name}: {query!r}",
+            )
         check(api_ids(base, query, lang), expected, f"API: {query!r}")
     on_cli = [case for case in cases if cli_queries is None or case[0] in cli_queries]
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -111,8 +114,12 @@ def search_every_way(
 
 
 def reindex(folder: Path, index_dir: Path, *extra: str) -> str:
-    done = subprocess.run([str(DARI), "reindex", str(folder), "--index", str(index_dir), *extra],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(DARI), "reindex", str(folder), "--index", str(index_dir), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -164,8 +171,10 @@ def test_edit_delete_add_reindex_then_every_query_kind_every_way(folder: Path, t
 
         # An unchanged run changes nothing; then a full rebuild finds the same documents.
         assert "0 added, 0 updated, 0 deleted, 5 unchanged" in reindex(folder, index_dir)
-        incremental = {query: [hit.id for hit in held.search(query, per_page=100).hits]
-                       for query, _, _ in ROUND_ONE + ROUND_TWO}
+        incremental = {
+            query: [hit.id for hit in held.search(query, per_page=100).hits]
+            for query, _, _ in ROUND_ONE + ROUND_TWO
+        }
         assert "5 added" in reindex(folder, index_dir, "--full")
         search_every_way(ROUND_TWO, index_dir, held, base, cli_queries={"ILO -Bangkok"})
         for query, ids in incremental.items():

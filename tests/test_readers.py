@@ -29,11 +29,13 @@ from indexer.search import SearchEngine
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
 HWP_PROPERTIES = 36  # offset of the property flags in the FileHeader stream
 PASSWORD_BIT, DISTRIBUTION_BIT = 0x2, 0x4
-WORD = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
-        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
-        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"')
+WORD = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+)
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -60,40 +62,59 @@ def write_docx(path: Path, body: str, *, header: str, text_box: str, footnote: s
     document = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:document {WORD}><w:body>{_paragraph(body)}'
         '<w:p><w:r><w:t>각주가 달린 문장</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r></w:p>'
-        '<w:p><w:r><w:drawing><wp:anchor><a:graphic><a:graphicData><wps:wsp><wps:txbx><w:txbxContent>'
-        f'{_paragraph(text_box)}</w:txbxContent></wps:txbx></wps:wsp></a:graphicData></a:graphic>'
-        '</wp:anchor></w:drawing></w:r></w:p>'
+        "<w:p><w:r><w:drawing><wp:anchor><a:graphic><a:graphicData><wps:wsp><wps:txbx><w:txbxContent>"
+        f"{_paragraph(text_box)}</w:txbxContent></wps:txbx></wps:wsp></a:graphicData></a:graphic>"
+        "</wp:anchor></w:drawing></w:r></w:p>"
         '<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader"/></w:sectPr></w:body></w:document>'
     )
     word = "application/vnd.openxmlformats-officedocument.wordprocessingml"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as docx:
-        docx.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/word/document.xml" ContentType="{word}.document.main+xml"/>'
-            f'<Override PartName="/word/header1.xml" ContentType="{word}.header+xml"/>'
-            f'<Override PartName="/word/footnotes.xml" ContentType="{word}.footnotes+xml"/>'
-            '<Override PartName="/docProps/core.xml" '
-            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>'))
-        docx.writestr("_rels/.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{RELS}/officeDocument" Target="word/document.xml"/>'
-            '<Relationship Id="rId2" Target="docProps/core.xml" Type="http://schemas.openxmlformats.org/'
-            'package/2006/relationships/metadata/core-properties"/></Relationships>'))
-        docx.writestr("word/_rels/document.xml.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rIdHeader" Type="{RELS}/header" Target="header1.xml"/>'
-            f'<Relationship Id="rIdNotes" Type="{RELS}/footnotes" Target="footnotes.xml"/></Relationships>'))
+        docx.writestr(
+            "[Content_Types].xml",
+            (
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" '
+                'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                f'<Override PartName="/word/document.xml" ContentType="{word}.document.main+xml"/>'
+                f'<Override PartName="/word/header1.xml" ContentType="{word}.header+xml"/>'
+                f'<Override PartName="/word/footnotes.xml" ContentType="{word}.footnotes+xml"/>'
+                '<Override PartName="/docProps/core.xml" '
+                'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>'
+            ),
+        )
+        docx.writestr(
+            "_rels/.rels",
+            (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{RELS}/officeDocument" Target="word/document.xml"/>'
+                '<Relationship Id="rId2" Target="docProps/core.xml" Type="http://schemas.openxmlformats.org/'
+                'package/2006/relationships/metadata/core-properties"/></Relationships>'
+            ),
+        )
+        docx.writestr(
+            "word/_rels/document.xml.rels",
+            (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rIdHeader" Type="{RELS}/header" Target="header1.xml"/>'
+                f'<Relationship Id="rIdNotes" Type="{RELS}/footnotes" Target="footnotes.xml"/>'
+                "</Relationships>"
+            ),
+        )
         docx.writestr("word/document.xml", document)
         docx.writestr("word/header1.xml", f"<w:hdr {WORD}>{_paragraph(header)}</w:hdr>")
-        docx.writestr("word/footnotes.xml", f'<w:footnotes {WORD}><w:footnote w:id="1">'
-                      f'{_paragraph(footnote)}</w:footnote></w:footnotes>')
-        docx.writestr("docProps/core.xml", (
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
-            f'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{title}</dc:title>'
-            '</cp:coreProperties>'))
+        docx.writestr(
+            "word/footnotes.xml",
+            f'<w:footnotes {WORD}><w:footnote w:id="1">{_paragraph(footnote)}</w:footnote></w:footnotes>',
+        )
+        docx.writestr(
+            "docProps/core.xml",
+            (
+                '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+                f'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{title}</dc:title>'
+                "</cp:coreProperties>"
+            ),
+        )
 
 
 def write_pptx(path: Path) -> None:
@@ -221,7 +242,7 @@ def test_pdf_pages_title_and_unreadable_pdfs(tmp_path: Path) -> None:
     assert report.title == "2024 고용 동향 보고서"
     assert report.text == "\n\n".join(pages)
     assert report.pages is not None and len(report.pages) == 3
-    assert report.text[report.pages[2]:] == "3쪽 청년고용장려금 지급 기준"
+    assert report.text[report.pages[2] :] == "3쪽 청년고용장려금 지급 기준"
     assert documents["word-export.pdf"].title == "본문 첫 줄"  # a file name is no title
     assert skipped == {
         "encrypted.pdf": "encrypted (needs a password)",
@@ -231,13 +252,22 @@ def test_pdf_pages_title_and_unreadable_pdfs(tmp_path: Path) -> None:
 
 
 def test_docx_header_text_box_footnote_and_title(tmp_path: Path) -> None:
-    write_docx(tmp_path / "brief.docx", "본문: 고용률이 올랐다", header="머리글 고용노동부 보도자료",
-               text_box="글상자 속 청년일자리", footnote="각주 속 통계청 자료", title="고용 브리핑")
+    write_docx(
+        tmp_path / "brief.docx",
+        "본문: 고용률이 올랐다",
+        header="머리글 고용노동부 보도자료",
+        text_box="글상자 속 청년일자리",
+        footnote="각주 속 통계청 자료",
+        title="고용 브리핑",
+    )
     document = read(tmp_path)[0]["brief.docx"]
     assert document.title == "고용 브리핑"
     assert document.text.split("\n\n") == [
-        "머리글 고용노동부 보도자료", "본문: 고용률이 올랐다", "각주가 달린 문장",
-        "글상자 속 청년일자리", "각주 속 통계청 자료",
+        "머리글 고용노동부 보도자료",
+        "본문: 고용률이 올랐다",
+        "각주가 달린 문장",
+        "글상자 속 청년일자리",
+        "각주 속 통계청 자료",
     ]
 
 
@@ -248,8 +278,10 @@ def test_pptx_slides_tables_and_notes_xlsx_sheets(tmp_path: Path) -> None:
     assert skipped == {}
     slides = documents["briefing.pptx"]
     assert slides.title == "분기 고용 브리핑"
-    assert slides.text == ("지역별 실업률\n지역\t실업률\n울산광역시\t3.2\n발표자 메모: 조선업 회복"
-                           "\n\nYouth employment\napprenticeship programmes")
+    assert slides.text == (
+        "지역별 실업률\n지역\t실업률\n울산광역시\t3.2\n발표자 메모: 조선업 회복"
+        "\n\nYouth employment\napprenticeship programmes"
+    )
     assert slides.pages == [0, slides.text.index("Youth")]
     sheets = documents["figures.xlsx"]
     assert sheets.text == "요약\n지역\t취업자수\n세종특별자치시\t2024\n\nDetail\ncommuting survey\t1.5"
@@ -258,8 +290,14 @@ def test_pptx_slides_tables_and_notes_xlsx_sheets(tmp_path: Path) -> None:
 
 
 def test_private_use_symbols_dropped_and_letter_spaced_labels_closed_up(tmp_path: Path) -> None:
-    write_docx(tmp_path / "form.docx", "제    목: 채용 공고\ue0bc  성  명 홍길동 가 나", header="신  청  서",
-               text_box="", footnote="", title="")
+    write_docx(
+        tmp_path / "form.docx",
+        "제    목: 채용 공고\ue0bc  성  명 홍길동 가 나",
+        header="신  청  서",
+        text_box="",
+        footnote="",
+        title="",
+    )
     document = read(tmp_path)[0]["form.docx"]
     assert document.text.split("\n\n")[:2] == ["신청서", "제목: 채용 공고  성명 홍길동 가 나"]
 
@@ -282,13 +320,24 @@ def test_an_index_made_before_pages_gains_the_field(tmp_path: Path) -> None:
 def documents_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A real `dari reindex` of a folder holding every format, good and bad."""
     folder = tmp_path_factory.mktemp("documents")
-    for name in ("hwplib_basic_표.hwp", "hwplib_basic_각주미주.hwp", "hwplib_distribution.hwp",
-                 "hwpxlib_reader_writer_HeaderFooter.hwpx", "hwpxlib_error_20240626_no_manifest.hwpx"):
+    for name in (
+        "hwplib_basic_표.hwp",
+        "hwplib_basic_각주미주.hwp",
+        "hwplib_distribution.hwp",
+        "hwpxlib_reader_writer_HeaderFooter.hwpx",
+        "hwpxlib_error_20240626_no_manifest.hwpx",
+    ):
         copy_fixture(name, folder)
     write_pdf(folder / "report.pdf", ["1쪽 국제노동기구", "2쪽 decent work", "3쪽 청년고용장려금 지급 기준"])
     write_pdf(folder / "encrypted.pdf", ["비밀"], encrypt="secret")
-    write_docx(folder / "brief.docx", "본문", header="머리글 고용노동부 보도자료", text_box="글상자",
-               footnote="각주 속 통계청 자료", title="고용 브리핑")
+    write_docx(
+        folder / "brief.docx",
+        "본문",
+        header="머리글 고용노동부 보도자료",
+        text_box="글상자",
+        footnote="각주 속 통계청 자료",
+        title="고용 브리핑",
+    )
     write_pptx(folder / "briefing.pptx")
     write_xlsx(folder / "figures.xlsx")
     hwp_with_flags(FIXTURES / "hwplib_basic_표.hwp", folder / "password.hwp", set_bits=PASSWORD_BIT)
@@ -313,8 +362,9 @@ def search_ids(index_dir: Path, query: str) -> list[str]:
         ("청년고용장려금", "report.pdf"),  # page 3 of a PDF
     ],
 )
-def test_dari_search_finds_text_from_every_part(documents_index: tuple[Path, str], query: str,
-                                                  expected: str) -> None:
+def test_dari_search_finds_text_from_every_part(
+    documents_index: tuple[Path, str], query: str, expected: str
+) -> None:
     index_dir, _ = documents_index
     assert search_ids(index_dir, query)[:1] == [expected]
 

@@ -24,8 +24,19 @@ SENTENCES = [
     "서울고용센터를 방문한 사무총장은 AI 면접을 체험했다.",
     "Bangkok hosts the ILO regional office.",
 ]
-QUERIES = ["최저임금", "ILO", "labor policy", "협력을", "고용노동부", "heatwave -Bangkok", '"labor policies"',
-           "서울고용센터", "ILO AND 협력", "lang:en ILO", "AI"]
+QUERIES = [
+    "최저임금",
+    "ILO",
+    "labor policy",
+    "협력을",
+    "고용노동부",
+    "heatwave -Bangkok",
+    '"labor policies"',
+    "서울고용센터",
+    "ILO AND 협력",
+    "lang:en ILO",
+    "AI",
+]
 NAMES = [f"doc{i}.txt" for i in range(6)]
 
 texts = st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=3).map("\n".join)

@@ -163,8 +163,10 @@ def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
     searcher = engine._searcher
     hits = all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구"))
     for word in ("labor", "polici", "협력", "국제"):
-        ours = {docnum: postings.value_as("characters") for docnum, postings in postings_at(
-            searcher, "body", word, list(hits))}
+        ours = {
+            docnum: postings.value_as("characters")
+            for docnum, postings in postings_at(searcher, "body", word, list(hits))
+        }
         assert ours and ours == stock_postings(searcher, word, set(hits))
 
 

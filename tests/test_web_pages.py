@@ -134,7 +134,11 @@ def test_stylesheet_has_a_hangul_font_stack(client):
 def test_which_host_names_a_server_answers():
     assert allowed_hosts("127.0.0.1") == {"127.0.0.1", "localhost", "::1"}
     assert allowed_hosts("::1", ["Dari.Test:8080", "[fe80::1]"]) == {
-        "127.0.0.1", "localhost", "::1", "dari.test", "fe80::1"
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "dari.test",
+        "fe80::1",
     }
     assert allowed_hosts("127.0.0.2") == {"127.0.0.1", "127.0.0.2", "localhost", "::1"}
     assert allowed_hosts("0.0.0.0") is None and allowed_hosts("192.0.2.7") is None  # any

@@ -396,14 +396,24 @@ def write(rows: list[tuple[str, str, float, str]], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"),
-                        help="folder holding koen_lexicon/ and koen_parallel/")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/data"),
+        help="folder holding koen_lexicon/ and koen_parallel/",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--sources", default=",".join(ALL_SOURCES),
-                        help="comma-separated subset of krdict,cldr,learned (to measure each one)")
-    parser.add_argument("--train", default=",".join(TRAIN_PREFIXES),
-                        help="id prefixes of the koen_parallel pairs to learn from (jhe- alone measures "
-                        "park-dev without training on it); park-test- is refused")
+    parser.add_argument(
+        "--sources",
+        default=",".join(ALL_SOURCES),
+        help="comma-separated subset of krdict,cldr,learned (to measure each one)",
+    )
+    parser.add_argument(
+        "--train",
+        default=",".join(TRAIN_PREFIXES),
+        help="id prefixes of the koen_parallel pairs to learn from (jhe- alone measures "
+        "park-dev without training on it); park-test- is refused",
+    )
     args = parser.parse_args()
     prefixes = tuple(args.train.split(","))
     if any(EVAL_PREFIX.startswith(prefix) or prefix.startswith(EVAL_PREFIX) for prefix in prefixes):

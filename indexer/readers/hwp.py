@@ -62,8 +62,11 @@ def read(path: Path) -> Extracted:
             preview = _preview_text(ole)
             if not preview:
                 raise Unreadable(f"damaged HWP body ({error}) and no preview text") from None
-            return Extracted(preview, _title(ole, preview),
-                             notice=f"body unreadable ({error}): indexed its preview text only")
+            return Extracted(
+                preview,
+                _title(ole, preview),
+                notice=f"body unreadable ({error}): indexed its preview text only",
+            )
         text = clean(text)
         return Extracted(text, _title(ole, text))
 
@@ -103,7 +106,7 @@ def _records(data: bytes):
             offset += 4
         if offset + size > len(data):
             raise ValueError("truncated record")
-        yield tag, data[offset:offset + size]
+        yield tag, data[offset : offset + size]
         offset += size
 
 
@@ -144,7 +147,7 @@ def _decrypt_distribution(data: bytes) -> bytes:
             block[index] ^= mask
         run -= 1
     start = 4 + (block[0] & 0xF)
-    key = bytes(block[start:start + 16])
+    key = bytes(block[start : start + 16])
     body = data[260:]
     decryptor = Cipher(algorithms.AES(key), modes.ECB()).decryptor()
     return decryptor.update(body[: len(body) // 16 * 16]) + decryptor.finalize()

@@ -19,12 +19,17 @@ LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_FILE: "damaged or truncated PDF",
 }
 # Characters of real text in the languages we index; a page mostly of others is mis-decoded.
-READABLE = re.compile(r"[\s\x21-\x7e\u00a0-\u024f\u1100-\u11ff\u2010-\u206f\u3000-\u303f"
-                      r"\u3130-\u318f\u3200-\u32ff\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef]")
+READABLE = re.compile(
+    r"[\s\x21-\x7e\u00a0-\u024f\u1100-\u11ff\u2010-\u206f\u3000-\u303f"
+    r"\u3130-\u318f\u3200-\u32ff\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef]"
+)
 MIN_READABLE = 0.7
 # Titles that name no document: a word processor's default or the source file's name.
-JUNK_TITLE = re.compile(r"^(?:untitled|제목 ?없음|no title|document\d*|microsoft \w+ - .*|.*\.(?:docx?|hwpx?|"
-                        r"pptx?|xlsx?|pdf|rtf|txt|tmp))$", re.IGNORECASE)
+JUNK_TITLE = re.compile(
+    r"^(?:untitled|제목 ?없음|no title|document\d*|microsoft \w+ - .*|.*\.(?:docx?|hwpx?|"
+    r"pptx?|xlsx?|pdf|rtf|txt|tmp))$",
+    re.IGNORECASE,
+)
 
 
 def read(path: Path) -> Extracted:
@@ -78,8 +83,10 @@ def _pdfminer_pages(path: Path) -> list[str] | None:
     from pdfminer.layout import LTTextContainer
 
     try:
-        return ["".join(box.get_text() for box in page if isinstance(box, LTTextContainer))
-                for page in extract_pages(path)]
+        return [
+            "".join(box.get_text() for box in page if isinstance(box, LTTextContainer))
+            for page in extract_pages(path)
+        ]
     except Exception:  # noqa: BLE001 - the fallback failing leaves pdfium's text
         return None
 

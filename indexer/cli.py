@@ -20,6 +20,7 @@ from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
     IndexLocked,
     IndexMissing,
+    IndexUnusable,
     ReindexSummary,
     SkippedFiles,
     WorkerFailed,
@@ -28,7 +29,6 @@ from indexer.index import (
     reindex,
 )
 from indexer.search import QueryError, SearchEngine, SearchResults
-from indexer.storage import IndexUnusable
 
 index_option = click.option(
     "--index",

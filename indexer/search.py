@@ -20,6 +20,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
 
 from indexer.analysis import SURROGATE, warm_up
+from indexer.documents import relative_path
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.query import (
@@ -51,6 +52,7 @@ __all__ = [
     "QueryError",
     "SearchEngine",
     "SearchResults",
+    "relative_path",
 ]
 
 

@@ -19,7 +19,8 @@ from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
-from indexer.index import BigramField, reindex
+from indexer.index import reindex
+from indexer.schema import BigramField
 from indexer.scoring import (
     BetterOf,
     FlatOr,

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from indexer.documents import relative_path
-from indexer.search import QueryError
+from indexer.search import QueryError, relative_path
 from web.core import ParamError, doc_url, engine, parse_search_args, run_search
 from web.openapi import openapi_spec
 

@@ -90,8 +90,11 @@ def default_index_dir() -> Path:
 
 
 def bundled_seeds() -> Path:
-    """The default corpus shipped beside the package: the repository's ``seeds/``."""
-    return Path(__file__).resolve().parent.parent / "seeds"
+    """The default corpus: the repository's ``seeds/``, which an installed wheel holds as
+    ``indexer/seeds/`` (see pyproject.toml); a source checkout has it beside the package."""
+    here = Path(__file__).resolve().parent
+    installed = here / "seeds"
+    return installed if installed.is_dir() else here.parent / "seeds"
 
 
 def open_index(index_dir: Path) -> CommitIndex:

@@ -1,4 +1,7 @@
-"""The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``."""
+"""The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``.
+
+Imports ``display``, ``evaluate``, ``index``, ``search`` and ``web``.
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Whoosh commits by writing new segment files and then atomically renaming a new t
 into place, so readers keep the last committed state until a reindex's commit is complete, and a
 killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
 before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
-made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents`` and those three.
+made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``schema``,
+``storage`` and ``writer``.
 """
 
 from __future__ import annotations

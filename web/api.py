@@ -1,6 +1,7 @@
 """JSON API: /api/search, /api/docs/<id>, /api/health, /api/openapi.json.
 
 Every error is `{"error": {"code", "message"}}` with a 4xx/5xx status, never an HTML page.
+Imports ``search``, ``core`` and ``openapi``.
 """
 
 from __future__ import annotations

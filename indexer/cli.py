@@ -108,7 +108,7 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 def search_command(query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
-        results = SearchEngine(resolve_index(index_dir)).search(query, lang=lang, per_page=limit)
+        results = SearchEngine(resolve_index(index_dir), warm=False).search(query, lang=lang, per_page=limit)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():

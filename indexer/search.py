@@ -96,7 +96,9 @@ class SearchEngine:
     a newer commit is on disk; nothing is locked on the search path.
     """
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *, warm: bool = True) -> None:
+        """``warm``: load Kiwi now (~2 s), so that a long-lived server's first Korean query does not
+        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._parser = BilingualParser(self._index.schema)
@@ -105,7 +107,8 @@ class SearchEngine:
         self._local = threading.local()
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
         self._current()  # a damaged or unreadable index fails here, not at the first query
-        warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
+        if warm:
+            warm_up()
 
     def refresh(self) -> None:
         """Switch this thread to the newest commit, if there is one (cheap when there is none)."""

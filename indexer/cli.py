@@ -14,6 +14,7 @@ import re
 import resource
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -252,7 +253,14 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the top 100 hits of every query to this TREC run file.",
 )
-def eval_command(eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None) -> None:
+@click.option(
+    "--per-query",
+    is_flag=True,
+    help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
+)
+def eval_command(
+    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool
+) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
@@ -260,9 +268,14 @@ def eval_command(eval_dir: Path, index_dir: Path | None, as_json: bool, run_out:
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
-        click.echo(json.dumps(report.as_dict()))
-    else:
-        _print_report(report)
+        ranks = {"per_query": [asdict(rank) for rank in report.per_query]} if per_query else {}
+        click.echo(json.dumps({**report.as_dict(), **ranks}, ensure_ascii=False))
+        return
+    _print_report(report)
+    if per_query:
+        click.echo("\nrank\tid\tquery")
+        for rank in report.per_query:
+            click.echo(f"{rank.rank or '-'}\t{reveal_hidden(rank.id)}\t{reveal_hidden(rank.query)}")
 
 
 def _print_report(report: EvalReport) -> None:

@@ -1,6 +1,6 @@
 """The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``.
 
-Imports ``display``, ``evaluate``, ``index``, ``search`` and ``web``.
+Imports ``display``, ``evaluate``, ``index``, ``search``, ``watch`` and ``web``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import json
 import os
 import re
 import resource
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -33,6 +34,7 @@ from indexer.index import (
     reindex,
 )
 from indexer.search import QueryError, SearchEngine, SearchResults
+from indexer.watch import watch
 
 index_option = click.option(
     "--index",
@@ -86,7 +88,11 @@ def reindex_command(
         _echo_skipped(error.summary)
         raise click.ClickException(str(error)) from None
     _echo_skipped(summary)
-    click.echo(
+    click.echo(_summary_line(summary, index_dir))
+
+
+def _summary_line(summary: ReindexSummary, index_dir: Path) -> str:
+    return (
         f"{summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
         f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
         f"in {summary.seconds:.2f} s → {index_dir}"
@@ -152,8 +158,19 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     help="Answer requests for this host name too (repeatable). On a loopback address only 127.0.0.1, "
     "localhost and [::1] are answered (against DNS rebinding); elsewhere any name unless this is given.",
 )
-def serve_command(index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...]) -> None:
-    """Serve the search page and JSON API; a missing or empty index gets the bundled seeds first."""
+@click.option(
+    "--watch",
+    "watched",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
+)
+def serve_command(
+    index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...], watched: tuple[Path, ...]
+) -> None:
+    """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
+    --watch PATHs) first."""
     from waitress import create_server  # imported here: only this command needs the web stack
 
     from web import allowed_hosts, create_app
@@ -165,8 +182,10 @@ def serve_command(index_dir: Path | None, host: str, port: int, extra_hosts: tup
         try:
             app = create_app(index_dir, hosts)
         except IndexMissing:
-            click.echo(f"No index at {index_dir}: indexing the bundled seeds first.", err=True)
-            summary = reindex([bundled_seeds()], index_dir, progress=sys.stderr.isatty())
+            first = list(watched) or [bundled_seeds()]
+            named = "the watched paths" if watched else "the bundled seeds"
+            click.echo(f"No index at {index_dir}: indexing {named} first.", err=True)
+            summary = reindex(first, index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
             app = create_app(index_dir, hosts)
     except (IndexLocked, IndexUnusable) as error:
@@ -191,7 +210,51 @@ def serve_command(index_dir: Path | None, host: str, port: int, extra_hosts: tup
         reason = getattr(cause, "strerror", None) or cause
         raise click.ClickException(f"Cannot listen on {url_host}:{port}: {reason}") from None
     click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/", err=True)
-    server.run()
+    # The watcher runs in its own process: a reindex forks its writers, which a threaded server
+    # should not do; it exits with this one.
+    watcher = _start_watcher(watched, index_dir) if watched else None
+    try:
+        server.run()
+    finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait(timeout=30)
+
+
+def _start_watcher(paths: tuple[Path, ...], index_dir: Path) -> subprocess.Popen:
+    command = [sys.executable, "-c", "from indexer.cli import main; main()", "watch"]
+    return subprocess.Popen(
+        [*command, *map(str, paths), "--index", str(index_dir), "--parent", str(os.getpid())]
+    )
+
+
+@main.command(name="watch")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@index_option
+@click.option("--follow-links", is_flag=True, help="Also index file symlinks that lead outside PATHS.")
+@click.option("--parent", type=int, hidden=True, help="Exit when this process is gone (dari serve --watch).")
+def watch_command(
+    paths: tuple[Path, ...], index_dir: Path | None, follow_links: bool, parent: int | None
+) -> None:
+    """Reindex PATHS (default: the bundled seeds/) now and whenever their files change.
+
+    Changes are gathered for a second, then indexed incrementally; a reindex that fails (another
+    writer, a full disk) is reported and tried again. Stop with Ctrl-C.
+    """
+    index_dir = resolve_index(index_dir)
+    roots = list(paths) or [bundled_seeds()]
+    click.echo(f"dari: watching {', '.join(map(str, roots))} → {index_dir}", err=True)
+
+    def report(summary: ReindexSummary | None, error: str | None) -> None:
+        now = time.strftime("%H:%M:%S")
+        if summary is None:
+            click.echo(f"{now} Error: {error}", err=True)
+            return
+        _echo_skipped(summary)
+        click.echo(f"{now} {_summary_line(summary, index_dir)}")
+
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(roots, index_dir, report, follow_links=follow_links, parent=parent)
 
 
 def _connection_limit() -> int:
@@ -268,7 +331,7 @@ def eval_command(
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
-        ranks = {"per_query": [asdict(rank) for rank in report.per_query]} if per_query else {}
+        ranks = {"per_query": [dataclasses.asdict(rank) for rank in report.per_query]} if per_query else {}
         click.echo(json.dumps({**report.as_dict(), **ranks}, ensure_ascii=False))
         return
     _print_report(report)

@@ -39,6 +39,7 @@ FLOW = [
     "indexer.fuzzy",
     "indexer.search",
     "indexer.evaluate",
+    "indexer.watch",
     "web.core",
     "web.openapi",
     "web.api",
@@ -46,9 +47,9 @@ FLOW = [
     "web",
     "indexer.cli",  # `dari serve` starts the web app
 ]
-# The shells reach the engine through these alone, never Whoosh or Kiwi.
+# The shells reach the engine through these alone, never Whoosh or Kiwi (watch: `dari watch`).
 SHELLS = {"indexer.cli", "web", "web.core", "web.openapi", "web.api", "web.pages"}
-SHELL_MAY_IMPORT = {"indexer.search", "indexer.index", "indexer.evaluate", "indexer.display"}
+SHELL_MAY_IMPORT = {"indexer.search", "indexer.index", "indexer.evaluate", "indexer.display", "indexer.watch"}
 IMPORTS_SENTENCE = re.compile(r"(?:^|\s)Imports ([^.]*)\.")
 
 

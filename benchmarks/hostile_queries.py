@@ -42,7 +42,7 @@ HOSTILE = {
     "unknown word × 142 (did-you-mean)": "Colege " * 142,
     "30-word phrase": '"' + " ".join(COMMON_EN[:30]) + '"',
     "range over words": "[a TO z]",
-    "everything, page 100 of 100": "the",
+    "everything, page 100 of 100": "policy",
     "fuzzy operator on common words": "the~2 of~2 and~2 government~2",
 }
 

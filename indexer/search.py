@@ -36,6 +36,7 @@ from indexer.query import (
     lang_filter,
     split_filters,
     validate,
+    within_budget,
 )
 from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
@@ -197,7 +198,8 @@ class SearchEngine:
         parsed = self._parser.read(query)
         grams = self._query_grams(query)
         searcher = self._current()
-        bounded, filters = split_filters(expand_wildcards(parsed.tree, searcher.reader()))
+        reader = searcher.reader()
+        bounded, filters = split_filters(within_budget(expand_wildcards(parsed.tree, reader), reader))
         allow = all_of([*filters, lang_filter(lang)])
         total, ranked, offsets = _ranked(searcher, bounded, grams, parsed.typed, allow, page, per_page)
         units = query_units(bounded)

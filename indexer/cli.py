@@ -33,7 +33,7 @@ from indexer.index import (
     default_index_dir,
     reindex,
 )
-from indexer.search import QueryError, SearchEngine, SearchResults
+from indexer.search import SORTS, QueryError, SearchEngine, SearchResults, parse_filters
 from indexer.watch import watch
 
 index_option = click.option(
@@ -109,18 +109,40 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @main.command(name="search")
 @click.argument("query")
 @index_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
-@click.option("--lang", type=click.Choice(["ko", "en"]), default=None, help="Only this language.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search_command(query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool) -> None:
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 100))
+@click.option("--lang", default=None, help="Only this language: ko, en (both with mixed), mixed, or a code.")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only these file types (pdf,hwp,…).")
+@click.option(
+    "--path", default=None, help="Only files under this folder (relative to its PATH, or absolute)."
+)
+@click.option("--modified-after", metavar="YYYY-MM-DD", default=None)
+@click.option("--modified-before", metavar="YYYY-MM-DD", default=None)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
+def search_command(
+    query: str,
+    index_dir: Path | None,
+    limit: int,
+    page: int,
+    lang: str | None,
+    types: tuple[str, ...],
+    path: str | None,
+    modified_after: str | None,
+    modified_before: str | None,
+    sort: str,
+    as_json: bool,
+) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
-        results = SearchEngine(resolve_index(index_dir), warm=False).search(query, lang=lang, per_page=limit)
+        filters = parse_filters(lang, types, path, modified_after, modified_before)
+        engine = SearchEngine(resolve_index(index_dir), warm=False)
+        results = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
         if as_json:
-            click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         else:
             _print_results(results, color=sys.stdout.isatty())
 
@@ -268,24 +290,22 @@ def _connection_limit() -> int:
     return max(1, min(MAX_CONNECTIONS, (soft - FILES_BESIDE_CONNECTIONS) // 2))
 
 
-def _as_json(results: SearchResults) -> dict:
-    hits = [
-        {key: value for key, value in dataclasses.asdict(hit).items() if key != "path"}
-        for hit in results.hits
-    ]
-    return {"query": results.query, "total": results.total, "took_ms": results.took_ms, "hits": hits}
-
-
 def _print_results(results: SearchResults, color: bool) -> None:
     """Titles, ids and snippets with bidi controls and invisible characters shown as <U+202E>, and
     terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
-    click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")  # repr escapes
-    for rank, hit in enumerate(results.hits, start=1):
-        title, doc_id = reveal_hidden(hit.title), reveal_hidden(hit.id)
+    first = (results.page - 1) * results.per_page
+    shown = f"{first + 1}–{first + len(results.hits)} of " if results.hits and first else ""
+    click.echo(
+        f"{shown}{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)"
+    )  # repr escapes
+    for rank, hit in enumerate(results.hits, start=first + 1):
+        title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
         click.echo(
-            click.style(f"{rank}. {title}", bold=True) + f"  [{hit.lang}] {doc_id}  score {hit.score:.2f}"
+            click.style(f"{rank}. {title}", bold=True)
+            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}  score {hit.score:.2f}"
         )
+        click.echo(f"   {file}")
         click.echo("   " + _terminal_snippet(hit.snippet, color))
 
 

@@ -3,8 +3,9 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``documents``,
-``highlight``, ``index``, ``query``, ``rerank``, ``scoring``, ``storage`` and ``suggest``.
+page's hits, ``suggest`` offers a did-you-mean and ``facets`` counts and filters by file.
+Imports ``analysis``, ``documents``, ``facets``, ``highlight``, ``index``, ``query``, ``rerank``,
+``scoring``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
 from indexer.documents import relative_path
+from indexer.facets import (
+    NO_FILTERS,
+    SORTS,
+    Facts,
+    FactsCache,
+    FilterError,
+    Filters,
+    allowed,
+    by_date,
+    count_facets,
+    parse_filters,
+    with_language,
+)
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.query import (
@@ -33,12 +47,11 @@ from indexer.query import (
     QueryError,
     all_of,
     expand_wildcards,
-    lang_filter,
     split_filters,
     validate,
     within_budget,
 )
-from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
+from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
 from indexer.storage import CommitFile, IndexDamaged
 from indexer.suggest import suggestion
@@ -50,10 +63,14 @@ __all__ = [
     "MAX_PAGE",
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
+    "FilterError",
+    "Filters",
     "Hit",
     "QueryError",
     "SearchEngine",
+    "SORTS",
     "SearchResults",
+    "parse_filters",
     "relative_path",
 ]
 
@@ -65,7 +82,10 @@ class Hit:
     lang: str
     score: float
     snippet: str  # escaped HTML; only <mark> is markup
-    path: str
+    path: str  # relative to its indexed folder, as the API shows it
+    type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
+    modified: str  # the file's modification time, ISO 8601 (UTC)
+    file: str  # the absolute path, for the command line only
 
 
 @dataclass
@@ -77,6 +97,13 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sort: str = "relevance"
+
+    def as_dict(self) -> dict:
+        """The results as the API and `dari search --json` give them (never the absolute path)."""
+        hits = [{k: v for k, v in asdict(hit).items() if k != "file"} for hit in self.hits]
+        return {**asdict(self), "hits": hits}
 
 
 @dataclass
@@ -106,6 +133,7 @@ class SearchEngine:
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         self._local = threading.local()
+        self._facts = FactsCache()
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
         self._current()  # a damaged or unreadable index fails here, not at the first query
         if warm:
@@ -189,60 +217,78 @@ class SearchEngine:
         return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
-        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
+        self,
+        query: str,
+        *,
+        lang: str | None = None,
+        page: int = 1,
+        per_page: int = 10,
+        filters: Filters = NO_FILTERS,
+        sort: str = "relevance",
     ) -> SearchResults:
-        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        """The ``page``-th page of hits for ``query`` that ``filters`` (and ``lang``) allow, best
+        first or by date (``sort``), with highlighted snippets and the facets of every match."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
-        validate(query, lang, page, per_page)
+        validate(query, None, page, per_page)
+        if sort not in SORTS:
+            raise QueryError(f"sort must be relevance, newest or oldest, not {sort!r}.")
+        filters = with_language(filters, lang)
         started = time.perf_counter()
         parsed = self._parser.read(query)
         grams = self._query_grams(query)
         searcher = self._current()
         reader = searcher.reader()
-        bounded, filters = split_filters(within_budget(expand_wildcards(parsed.tree, reader), reader))
-        allow = all_of([*filters, lang_filter(lang)])
-        total, ranked, offsets = _ranked(searcher, bounded, grams, parsed.typed, allow, page, per_page)
+        facts = self._facts.of(searcher)
+        bounded, in_query = split_filters(within_budget(expand_wildcards(parsed.tree, reader), reader))
+        allow = _allowed(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
+        depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
+        collected = _collected(searcher, bounded, allow, depth)
+        if sort == "relevance":
+            ordered, offsets = reranked(searcher, bounded, list(collected), grams, parsed.typed)
+        else:
+            ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
+        shown = ordered[(page - 1) * per_page : page * per_page]
+        offsets.update(
+            matched_offsets(searcher, bounded, [h.docnum for h, _ in shown if h.docnum not in offsets])
+        )
         units = query_units(bounded)
-        hits = [_hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
+        hits = [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
         did_you_mean = suggestion(searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, did_you_mean)
+        facets = count_facets(facts, collected.docs())
+        return SearchResults(
+            query, len(collected), round(took_ms, 2), hits, page, per_page, did_you_mean, facets, sort
+        )
 
     def _query_grams(self, query: str) -> list[str]:
         """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
 
-def _ranked(
-    searcher: Searcher,
-    query: wq.Query,
-    grams: list[str],
-    typed: list[str],
-    allow: wq.Query | None,
-    page: int,
-    per_page: int,
-) -> tuple[int, list, HitOffsets]:
-    """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
-    ``allow`` matches, if given).
+def _allowed(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
+    """What the collector lets through: the query's own filters (``lang:``), the facet filters'
+    documents, both, or everything (None)."""
+    if by_facts is None:
+        return in_query
+    return by_facts if in_query is None else by_facts & set(searcher.docs_for_query(in_query))
+
+
+def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
+    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
+    all) kept with their scores.
 
     BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
     blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
     these OR queries that saves little, and the total then takes a second pass, or comes out
-    short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
-    the end is empty.
+    short if only replace is left on.
     """
-    top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
+    top = UnlimitedCollector() if depth is None else TopCollector(limit=depth, usequality=False, replace=0)
     collector = top if allow is None else FilterCollector(top, allow=allow)
     searcher.search_with_collector(scored(query), collector)
-    results = collector.results()
-    rescored, offsets = reranked(searcher, query, list(results), grams, typed)
-    shown = rescored[(page - 1) * per_page : page * per_page]
-    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
-    offsets.update(matched_offsets(searcher, query, deeper))
-    return len(results), shown, offsets
+    return collector.results()
 
 
-def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
+def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
     body = hit["body"]
     return Hit(
         id=hit["id"],
@@ -250,5 +296,8 @@ def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
         lang=hit["lang"],
         score=round(score, 4),
         snippet=snippet(body, unit_spans(units, offsets, body)),
-        path=hit["path"],
+        path=facts.path,
+        type=facts.type,
+        modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
+        file=facts.absolute,
     )

@@ -37,6 +37,7 @@ FLOW = [
     "indexer.highlight",
     "indexer.suggest",
     "indexer.fuzzy",
+    "indexer.facets",
     "indexer.search",
     "indexer.evaluate",
     "indexer.watch",

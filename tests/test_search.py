@@ -152,7 +152,8 @@ def test_paging(seeds_engine) -> None:
         ("x" * 1001, {}),
         ("ILO", {"page": 0}),
         ("ILO", {"per_page": 101}),
-        ("ILO", {"lang": "fr"}),
+        ("ILO", {"lang": "french"}),  # a code (fr) is a language; a word is not
+        ("ILO", {"sort": "best"}),
     ],
 )
 def test_bad_parameters_raise_query_error(seeds_engine, query, options) -> None:

@@ -23,10 +23,21 @@ LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixe
 
 def search_url(sargs: SearchArgs, **changes: object) -> str:
     """Link to the same search with some arguments changed; defaults are left out of the URL."""
-    args = {"q": sargs.q, "lang": sargs.lang, "page": sargs.page, "per_page": sargs.per_page}
+    filters = sargs.filters
+    args = {
+        "q": sargs.q,
+        "lang": sargs.lang,
+        "type": ",".join(filters.types),
+        "path": filters.path or "",
+        "modified_after": filters.modified_after.isoformat() if filters.modified_after else "",
+        "modified_before": filters.modified_before.isoformat() if filters.modified_before else "",
+        "sort": sargs.sort,
+        "page": sargs.page,
+        "per_page": sargs.per_page,
+    }
     args.update(changes)
-    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE}
-    kept = {k: v for k, v in args.items() if defaults.get(k) != v}
+    defaults = {"lang": "all", "sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    kept = {k: v for k, v in args.items() if defaults.get(k) != v and v != ""}
     return url_for("pages.search", **kept)
 
 

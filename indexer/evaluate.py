@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from indexer.index import reindex
+from indexer.lexicon import Lexicon
 from indexer.search import QueryError, SearchEngine
 
 Run = Mapping[str, Sequence[tuple[str, float]]]  # qid -> ranked (docid, score), best first
@@ -71,19 +72,22 @@ def evaluate(
     depth: int = 100,
     progress: bool = False,
     run_out: Path | None = None,
+    bridge: bool = True,
+    lexicon: Lexicon | None = None,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do, and score the top `depth` hits of each."""
+    `SearchEngine.search` as users do (``bridge``: with translations), and score the top `depth`
+    hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
-        engine = SearchEngine(Path(folder))
+        engine = SearchEngine(Path(folder), lexicon)
         run: dict[str, list[tuple[str, float]]] = {}
         latencies = []
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
-                hits = engine.search(text, per_page=depth).hits
+                hits = engine.search(text, per_page=depth, bridge=bridge).hits
             except QueryError:
                 hits = []  # a question the query syntax rejects finds nothing, as for a user
             latencies.append((time.perf_counter() - started) * 1000)

@@ -20,8 +20,11 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
 
 from indexer.analysis import SURROGATE, warm_up
+from indexer.bridge import Bridge, Bridged, query_language, with_other_language
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
+from indexer.lexicon import Lexicon
+from indexer.lexicon import lexicon as process_lexicon
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -73,12 +76,14 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     suggestion: str | None = None
+    bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
 
 
 class SearchEngine:
     """One open index and its searcher, refreshed when a reindex commits."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, lexicon: Lexicon | None = None) -> None:
+        """``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._weighting = LuceneBM25F(B=B, K1=K1)
@@ -88,6 +93,7 @@ class SearchEngine:
         self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
+        self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
         self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
 
@@ -163,9 +169,10 @@ class SearchEngine:
             return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
-        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
+        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10, bridge: bool = True
     ) -> SearchResults:
-        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets;
+        ``bridge`` also searches the words' translations (``indexer.bridge``)."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         validate(query, lang, page, per_page)
         started = time.perf_counter()
@@ -174,13 +181,20 @@ class SearchEngine:
         with self._lock:
             self._refresh()
             bounded, filters = split_filters(self._bounded(parsed))
+            bridged = self._bridge.extend(bounded, query, self._searcher) if bridge else Bridged(bounded)
             allow = all_of([*filters, lang_filter(lang)])
-            total, ranked, offsets = self._ranked(bounded, grams, parsed.typed, allow, page, per_page)
-            units = query_units(bounded)
+            both = bridged.added and not filters and lang is None  # room for the other language
+            shown_lang = query_language(parsed.typed) if both else None
+            total, ranked, offsets = self._ranked(
+                bridged.query, grams, parsed.typed, allow, page, per_page, shown_lang
+            )
+            units = query_units(bridged.query)
             hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
             did_you_mean = suggestion(self._searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, did_you_mean)
+        return SearchResults(
+            query, total, round(took_ms, 2), hits, page, per_page, did_you_mean, bridged.added
+        )
 
     def _ranked(
         self,
@@ -190,6 +204,7 @@ class SearchEngine:
         allow: wq.Query | None,
         page: int,
         per_page: int,
+        query_lang: str | None = None,
     ) -> tuple[int, list, HitOffsets]:
         """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
         ``allow`` matches, if given).
@@ -198,13 +213,17 @@ class SearchEngine:
         blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
         these OR queries that saves little, and the total then takes a second pass, or comes out
         short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
-        the end is empty.
+        the end is empty.  With ``query_lang``, the other language's best hits keep a few places
+        on the first page (``bridge.with_other_language``).
         """
         top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
         collector = top if allow is None else FilterCollector(top, allow=allow)
         self._searcher.search_with_collector(scored(query), collector)
         results = collector.results()
         rescored, offsets = reranked(self._searcher, query, list(results), grams, typed)
+        if query_lang is not None:
+            langs = self._bridge.languages(self._searcher)
+            rescored = with_other_language(rescored, lambda pair: langs.get(pair[0].docnum), query_lang)
         shown = rescored[(page - 1) * per_page : page * per_page]
         deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
         offsets.update(matched_offsets(self._searcher, query, deeper))

@@ -90,9 +90,10 @@ class Bridge:
                 source = ("" if has_hangul(words[0]) else " ").join(words)
                 if span & covered or source in found or (size == 1 and source in STOP_WORDS):
                     continue
+                listed = self.lexicon.translations(source) or self.lexicon.translations(american(source))
                 options = [
                     spelling
-                    for option, _ in self.lexicon.translations(source) or self.lexicon.translations(american(source))
+                    for option, _ in listed
                     for spelling in (option, british(option))
                     if _useful(reader, spelling)
                 ]
@@ -140,7 +141,9 @@ class Bridge:
         reader = searcher.reader()
         if reader not in self._languages:
             self._languages[reader] = {
-                docnum: code for code in ("ko", "en") for docnum in searcher.docs_for_query(wq.Term("lang", code))
+                docnum: code
+                for code in ("ko", "en")
+                for docnum in searcher.docs_for_query(wq.Term("lang", code))
             }
         return self._languages[reader]
 

@@ -18,6 +18,7 @@ Imports ``analysis``, ``lexicon``, ``names``, ``query`` and ``synonyms``.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
@@ -27,7 +28,7 @@ from whoosh import query as wq
 from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, has_hangul
 from indexer.lexicon import Lexicon
 from indexer.names import NameKeys, capitalised_runs
-from indexer.query import TITLE_BOOST, LooseWords, Word
+from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
 from indexer.synonyms import SynonymGroup
 
 BRIDGE_WEIGHT = 0.45  # a translation against a typed word (tuned on park-dev and jhe, 0.3–0.6)
@@ -36,6 +37,9 @@ MAX_PER_WORD = 3  # translations kept per query word, best first (make/take have
 COMMON_SHARE = 0.1  # a translation in more than this share of documents says nothing …
 COMMON_MIN_DOCS = 50  # … in an index large enough to tell (in 5 documents every word is common)
 MAX_NGRAM = 3  # neighbouring query words looked up together (국제 노동 기구, secretari general)
+RELATED_TERMS = 20  # a document's words, by tf·idf, that find its other-language neighbours …
+RELATED_CHARS = 5000  # … read from its start (analysing a 10 MB body per page view is too slow)
+OTHER_LANGUAGE = {"ko": "en", "en": "ko"}
 OTHER_SLOTS = (1, 3, 5)  # first-page ranks (0-based) kept for the other language's best hits
 BRITISH = re.compile(r"^([a-z]+[^aeiou])or$")  # labor, favor, behavior (stems): labour …
 AMERICAN = re.compile(r"^([a-z]+[^aeiou])our$")
@@ -90,19 +94,36 @@ class Bridge:
                 source = ("" if has_hangul(words[0]) else " ").join(words)
                 if span & covered or source in found or (size == 1 and source in STOP_WORDS):
                     continue
-                listed = self.lexicon.translations(source) or self.lexicon.translations(american(source))
-                options = [
-                    spelling
-                    for option, _ in listed
-                    for spelling in (option, british(option))
-                    if _useful(reader, spelling)
-                ]
+                options = self.options(source, reader)
                 if options:
-                    found[source] = (list(dict.fromkeys(options))[:MAX_PER_WORD], BRIDGE_WEIGHT)
+                    found[source] = (options, BRIDGE_WEIGHT)
                     covered |= span if size > 1 else set()
         for source, names in self._names_in(text, tokens, reader).items():
             found.setdefault(source, (names, NAME_WEIGHT))
         return found
+
+    def options(self, source: str, reader) -> list[str]:
+        """The best translations of one index term (or run) that the index holds usefully."""
+        listed = self.lexicon.translations(source) or self.lexicon.translations(american(source))
+        spellings = (spelling for option, _ in listed for spelling in (option, british(option)))
+        return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
+
+    def related_query(self, body: str, searcher) -> wq.Query | None:
+        """A query for the other language's documents on what ``body`` is about: its
+        RELATED_TERMS words of most tf·idf, each as its translations, weighted by that tf·idf."""
+        reader = searcher.reader()
+        counts = Counter(t.text for t in self._analyzer(body[:RELATED_CHARS]) if not t.piece)
+        weights = {term: tf * searcher.idf("body", term) for term, tf in counts.items()}
+        groups = []
+        for term in sorted(weights, key=lambda t: (-weights[t], t)):
+            if options := self.options(term, reader):
+                groups.append((options, weights[term]))
+            if len(groups) == RELATED_TERMS:
+                break
+        if not groups:
+            return None
+        best = groups[0][1]
+        return LooseWords([_group(options, weight / best) for options, weight in groups])
 
     def _translatable(self, word: str) -> list[str]:
         """``word``, or a Hangul compound the lexicon lacks as its 2-syllable pieces (국제노동기구 →
@@ -160,8 +181,22 @@ def american(stem: str) -> str:
 
 
 def _loose(tree: wq.Query) -> bool:
-    """Whether ``tree`` is loose words (or one word in title and body), which the bridge extends."""
-    return type(tree) in (LooseWords, wq.Or, wq.Term, Word, wq.DisjunctionMax)
+    """Whether ``tree`` is loose words only, which the bridge extends: no phrase, operator or
+    wildcard, and no word scoped to titles (``title:Geneva``) — those keep their exact meaning."""
+    nodes = [tree, *tree.children()] if tree.is_leaf() is False else [tree]
+    while nodes:
+        node = nodes.pop()
+        if type(node) not in LOOSE_NODES:
+            return False
+        if not node.is_leaf():
+            nodes.extend(node.children())
+    fields = defaultdict(set)
+    for node in tree.leaves():
+        fields[node.fieldname].add(node.text)
+    return fields["title"] <= fields["body"] and set(fields) <= {"title", "body"}
+
+
+LOOSE_NODES = (LooseWords, wq.Or, wq.Term, Word, Pieces, wq.DisjunctionMax)
 
 
 def _useful(reader, translation: str) -> bool:
@@ -201,7 +236,7 @@ def with_other_language(ranked: list, language_of: Callable[[object], str], quer
     """
     if query_lang is None:
         return ranked
-    other = {"ko": "en", "en": "ko"}[query_lang]
+    other = OTHER_LANGUAGE[query_lang]
     indexes = [i for i, hit in enumerate(ranked) if language_of(hit) == other][: len(OTHER_SLOTS)]
     if all(i <= slot for i, slot in zip(indexes, OTHER_SLOTS, strict=False)):
         return ranked

@@ -20,7 +20,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
 
 from indexer.analysis import SURROGATE, warm_up
-from indexer.bridge import Bridge, Bridged, query_language, with_other_language
+from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.lexicon import Lexicon
@@ -143,6 +143,23 @@ class SearchEngine:
         with self._lock:
             self._refresh()
             return self._searcher.document(id=doc_id)
+
+    def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
+        """The best documents of the other language for this one (Korean for English and back;
+        none for others), found through the bridge from its top words (None: no such id)."""
+        with self._lock:
+            self._refresh()
+            docnum = self._searcher.document_number(id=doc_id)
+            if docnum is None:
+                return None
+            stored = self._searcher.stored_fields(docnum)
+            other = OTHER_LANGUAGE.get(stored["lang"])
+            query = self._bridge.related_query(stored["body"], self._searcher) if other else None
+            if query is None:
+                return []
+            _, ranked, offsets = self._ranked(query, [], [], lang_filter(other), 1, limit)
+            units = query_units(query)
+            return [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
         """The document's body, escaped, with every match of ``query`` marked (None: no such id).

@@ -53,6 +53,22 @@ def search():
             for hit in results.hits
         ],
         suggestion=results.suggestion,
+        bridged=results.bridged,
+    )
+
+
+@bp.get("/docs/<path:doc_id>/related")
+def related(doc_id: str):
+    """The other language's best documents for this one, through the bridge."""
+    hits = engine().related(doc_id)
+    if hits is None:
+        return error(404, "not_found", f"no document with id {doc_id!r}")
+    return jsonify(
+        id=doc_id,
+        related=[
+            {"id": hit.id, "title": hit.title, "lang": hit.lang, "score": hit.score, "url": doc_url(hit.id)}
+            for hit in hits
+        ],
     )
 
 

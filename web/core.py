@@ -16,6 +16,7 @@ from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SearchEngine
 DEFAULT_PER_PAGE = 10
 # "all" (or nothing) means no filter; the engine's "ko" and "en" filters also match "mixed".
 LANGS = ("all", "ko", "en")
+BRIDGE_VALUES = ("on", "off")
 
 
 class ParamError(ValueError):
@@ -33,6 +34,7 @@ class SearchArgs:
     lang: str  # one of LANGS
     page: int
     per_page: int
+    bridge: bool = True  # also search the translations (`bridge=off`: the words as typed only)
 
     @property
     def lang_filter(self) -> str | None:
@@ -70,12 +72,17 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
     # The page cap keeps `page * per_page` (what Whoosh collects) bounded.
     page = _int_arg(args, "page", 1, 1, MAX_PAGE)
     per_page = _int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    return SearchArgs(q=q, lang=lang, page=page, per_page=per_page)
+    bridge = args.get("bridge", "").strip().lower() or "on"
+    if bridge not in BRIDGE_VALUES:
+        raise ParamError("bad_bridge", f"bridge must be one of {', '.join(BRIDGE_VALUES)}")
+    return SearchArgs(q=q, lang=lang, page=page, per_page=per_page, bridge=bridge == "on")
 
 
 def run_search(sargs: SearchArgs) -> SearchResults:
     """Search with validated arguments; the engine's QueryError propagates to the caller."""
-    return engine().search(sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page)
+    return engine().search(
+        sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page, bridge=sargs.bridge
+    )
 
 
 def doc_url(doc_id: str, q: str = "") -> str:

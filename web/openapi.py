@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.core import LANGS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+from web.core import BRIDGE_VALUES, LANGS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 
 
 def _json_of(schema: str) -> dict[str, Any]:
@@ -54,6 +54,12 @@ def openapi_spec() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                         },
                         {
+                            "name": "bridge",
+                            "in": "query",
+                            "description": "off: search the words as typed, without their translations",
+                            "schema": {"type": "string", "enum": list(BRIDGE_VALUES), "default": "on"},
+                        },
+                        {
                             "name": "per_page",
                             "in": "query",
                             "schema": {
@@ -84,6 +90,24 @@ def openapi_spec() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {"description": "The document", "content": _json_of("Document")},
+                        "404": _error_response("No document with that id"),
+                    },
+                }
+            },
+            "/api/docs/{id}/related": {
+                "get": {
+                    "summary": "The other language's best documents for this one (through the bridge)",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "Document id; may contain '/'",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "Related documents", "content": _json_of("Related")},
                         "404": _error_response("No document with that id"),
                     },
                 }
@@ -133,6 +157,18 @@ def openapi_spec() -> dict[str, Any]:
                             "nullable": True,
                             "description": "Did-you-mean for a misspelt query",
                         },
+                        "bridged": {
+                            "type": "object",
+                            "description": "Per query word, the translations also searched",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "Related": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "related": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                     },
                 },
                 "Document": {

@@ -23,8 +23,9 @@ LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixe
 def search_url(sargs: SearchArgs, **changes: object) -> str:
     """Link to the same search with some arguments changed; defaults are left out of the URL."""
     args = {"q": sargs.q, "lang": sargs.lang, "page": sargs.page, "per_page": sargs.per_page}
+    args["bridge"] = "on" if sargs.bridge else "off"
     args.update(changes)
-    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE, "bridge": "on"}
     kept = {k: v for k, v in args.items() if defaults.get(k) != v}
     return url_for("pages.search", **kept)
 
@@ -92,4 +93,4 @@ def document(doc_id: str):
     if doc is None:
         message = "문서를 찾을 수 없습니다 · No such document"
         return render_template("error.html", status=404, message=message), 404
-    return render_template("document.html", q=q, doc=doc, marked=marked)
+    return render_template("document.html", q=q, doc=doc, marked=marked, related=eng.related(doc_id) or [])

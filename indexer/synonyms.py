@@ -98,6 +98,7 @@ def term_tfs(reader, fieldname: str, text: str) -> SegmentTfs:
     if not reader.doc_frequency(fieldname, text):
         return {}
     leaf, _, _ = raw_postings(reader.postings(fieldname, text))
+    leaf.reset()  # Whoosh's filter of deleted documents has moved it past the first ones
     tfs: SegmentTfs = {}
     while leaf.is_active():
         leaf.id(), leaf.weight()  # load the block's docnums and term frequencies

@@ -37,7 +37,7 @@ def test_korean_search_marks_the_matched_word(client):
 
 
 def test_english_search_ranks_by_score(client):
-    body = api_search(client, q="labor policy").get_json()
+    body = api_search(client, q="labor policy", bridge="off").get_json()
     scores = [hit["score"] for hit in body["hits"]]
     assert body["total"] >= 2
     assert scores == sorted(scores, reverse=True)

@@ -1,4 +1,7 @@
-"""The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``."""
+"""The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``.
+
+Imports ``display``, ``evaluate``, ``index``, ``search`` and ``web``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import re
 import resource
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -20,6 +24,7 @@ from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
     IndexLocked,
     IndexMissing,
+    IndexUnusable,
     ReindexSummary,
     SkippedFiles,
     WorkerFailed,
@@ -28,7 +33,6 @@ from indexer.index import (
     reindex,
 )
 from indexer.search import QueryError, SearchEngine, SearchResults
-from indexer.storage import IndexUnusable
 
 index_option = click.option(
     "--index",
@@ -118,7 +122,7 @@ def search_command(
 ) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
-        engine = SearchEngine(resolve_index(index_dir))
+        engine = SearchEngine(resolve_index(index_dir), warm=False)
         results = engine.search(query, lang=lang, per_page=limit, bridge=bridge)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
@@ -272,9 +276,14 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the top 100 hits of every query to this TREC run file.",
 )
+@click.option(
+    "--per-query",
+    is_flag=True,
+    help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
+)
 @bridge_option
 def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, bridge: bool
+    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool, bridge: bool
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
@@ -283,9 +292,14 @@ def eval_command(
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
-        click.echo(json.dumps(report.as_dict()))
-    else:
-        _print_report(report)
+        ranks = {"per_query": [asdict(rank) for rank in report.per_query]} if per_query else {}
+        click.echo(json.dumps({**report.as_dict(), **ranks}, ensure_ascii=False))
+        return
+    _print_report(report)
+    if per_query:
+        click.echo("\nrank\tid\tquery")
+        for rank in report.per_query:
+            click.echo(f"{rank.rank or '-'}\t{reveal_hidden(rank.id)}\t{reveal_hidden(rank.query)}")
 
 
 def _print_report(report: EvalReport) -> None:

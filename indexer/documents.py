@@ -1,7 +1,7 @@
 """Turn files on disk into documents: decode, extract text and title, label the language.
 
 A file that cannot be read as text is never indexed as garbage: it becomes a ``Skipped`` with a
-reason the user can act on.
+reason the user can act on.  Imports ``analysis`` and ``readers``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ pieces in a row (``국제노동기구`` however Kiwi cut it), never one loose mo
 in order.  Passages start and end at word boundaries and never repeat text.
 
 The units come from the query tree (``query_units``), the offsets from ``scoring``.  Imports
-``query``.
+``query``.  Imports ``query``.
 """
 
 from __future__ import annotations

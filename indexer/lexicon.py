@@ -5,7 +5,7 @@ The shipped table (``data/lexicon.tsv.gz``, built by ``tools/build_lexicon.py``;
 ``korean<TAB>english<TAB>weight<TAB>sources``, a side with several terms being a phrase joined by
 spaces (``사무총장`` → ``secretari general``). A user lexicon, a TSV of plain words
 ``korean<TAB>english``, is analysed like a query and replaces the shipped translations of the words
-it lists; it is re-read when its file changes.
+it lists; it is re-read when its file changes.  Imports ``analysis``.
 """
 
 from __future__ import annotations

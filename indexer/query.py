@@ -8,7 +8,7 @@ compound becoming "its morphemes, or its 2-syllable pieces" (``Word`` or ``Piece
 the two) so Kiwi's different cuts in documents and queries still meet.  Caps keep what one query
 can cost bounded.
 
-Imports ``analysis`` only; how these queries are scored fast is ``scoring``'s business.
+Imports ``analysis``.  How these queries are scored fast is the business of scoring.
 """
 
 from __future__ import annotations

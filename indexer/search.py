@@ -3,7 +3,8 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.
+page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``documents``,
+``highlight``, ``index``, ``query``, ``rerank``, ``scoring``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
+from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
 from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
+from indexer.documents import relative_path
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.lexicon import Lexicon
@@ -30,7 +35,6 @@ from indexer.query import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
     BilingualParser,
-    ParsedQuery,
     QueryError,
     all_of,
     expand_wildcards,
@@ -54,6 +58,7 @@ __all__ = [
     "QueryError",
     "SearchEngine",
     "SearchResults",
+    "relative_path",
 ]
 
 
@@ -79,48 +84,75 @@ class SearchResults:
     bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
 
 
-class SearchEngine:
-    """One open index and its searcher, refreshed when a reindex commits."""
+@dataclass
+class _View:
+    """A thread's searcher and the commit it reads."""
 
-    def __init__(self, index_dir: Path, lexicon: Lexicon | None = None) -> None:
-        """``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
+    commit: CommitFile | None
+    searcher: Searcher
+
+
+class SearchEngine:
+    """One open index, and a searcher for each thread that searches it, refreshed when a reindex
+    commits.
+
+    Whoosh searchers are not safe to share across threads, and one shared searcher behind a lock
+    made every request wait for the slowest (four heavy searches held /api/health for 29 s).  Each
+    thread therefore reads through its own searcher, opened on its first request and replaced when
+    a newer commit is on disk; nothing is locked on the search path.
+    """
+
+    def __init__(self, index_dir: Path, *, warm: bool = True, lexicon: Lexicon | None = None) -> None:
+        """``warm``: load Kiwi now (~2 s), so that a long-lived server's first Korean query does not
+        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul.
+        ``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
-        self._weighting = LuceneBM25F(B=B, K1=K1)
-        self._commit = self._newest_commit()  # before the searcher: a commit between them is seen later
-        self._searcher = self._index.searcher(weighting=self._weighting)
-        self._weighting.load_norms(self._searcher)
         self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
         self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
-        warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
-        self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
+        self._local = threading.local()
+        self._warned: set[CommitFile] = set()  # unreadable commits already logged
+        self._current()  # a damaged or unreadable index fails here, not at the first query
+        if warm:
+            warm_up()
 
     def refresh(self) -> None:
-        """Switch to the newest commit, if there is one (cheap when there is none)."""
-        with self._lock:
-            self._refresh()
+        """Switch this thread to the newest commit, if there is one (cheap when there is none)."""
+        self._current()
 
-    def _refresh(self) -> None:
-        commit = self._newest_commit()
-        if commit is None or commit == self._commit:
+    def _current(self) -> Searcher:
+        """The calling thread's searcher, at the newest commit that can be read."""
+        view: _View | None = getattr(self._local, "view", None)
+        commit = self._newest_commit()  # before the searcher: a commit between them is seen later
+        if view is not None and (commit is None or commit == view.commit):
             # None: the index folder was removed or emptied.  The open searcher still reads the
             # files it holds, so it answers from them until a reindex writes a new index there.
-            return
+            return view.searcher
         # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
         # segments back, so documents removed by a rebuild would reappear.
         try:
-            new = self._index.searcher(weighting=self._weighting)
-            self._weighting.load_norms(new)
-        except (EmptyIndexError, OSError):  # removed again meanwhile
-            return
-        except IndexDamaged as error:  # no commit can be read: keep answering from the open one
-            logger.warning("Warning: %s", error)
-            self._commit = commit  # said once, not at every request
-            return
-        old, self._searcher, self._commit = self._searcher, new, commit
-        old.close()
+            weighting = LuceneBM25F(B=B, K1=K1)
+            searcher = self._index.searcher(weighting=weighting)
+            weighting.load_norms(searcher)
+        except (EmptyIndexError, OSError):
+            if view is None:
+                raise
+            return view.searcher  # removed again meanwhile
+        except IndexDamaged as error:
+            if view is None:
+                raise
+            # No commit can be read: keep answering from the open one, and say so once.
+            if commit not in self._warned:
+                self._warned.add(commit)
+                logger.warning("Warning: %s", error)
+            view.commit = commit
+            return view.searcher
+        if view is not None:
+            view.searcher.close()
+        self._local.view = _View(commit, searcher)
+        return searcher
 
     def _newest_commit(self) -> CommitFile | None:
         """The newest commit's table of contents as found on disk (None: no index).
@@ -131,35 +163,30 @@ class SearchEngine:
         return commits[0] if commits else None
 
     def doc_count(self) -> int:
-        with self._lock:
-            self._refresh()
-            return self._searcher.doc_count()
+        return self._current().doc_count()
 
     def last_commit(self) -> datetime:
         """When the index's newest commit was written (what /api/health reports)."""
         return datetime.fromtimestamp(self._index.last_modified(), tz=UTC)
 
     def get_document(self, doc_id: str) -> dict | None:
-        with self._lock:
-            self._refresh()
-            return self._searcher.document(id=doc_id)
+        return self._current().document(id=doc_id)
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
         """The best documents of the other language for this one (Korean for English and back;
         none for others), found through the bridge from its top words (None: no such id)."""
-        with self._lock:
-            self._refresh()
-            docnum = self._searcher.document_number(id=doc_id)
-            if docnum is None:
-                return None
-            stored = self._searcher.stored_fields(docnum)
-            other = OTHER_LANGUAGE.get(stored["lang"])
-            query = self._bridge.related_query(stored["body"], self._searcher) if other else None
-            if query is None:
-                return []
-            _, ranked, offsets = self._ranked(query, [], [], lang_filter(other), 1, limit)
-            units = query_units(query)
-            return [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
+        searcher = self._current()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        stored = searcher.stored_fields(docnum)
+        other = OTHER_LANGUAGE.get(stored["lang"])
+        query = self._bridge.related_query(stored["body"], searcher) if other else None
+        if query is None:
+            return []
+        _, ranked, offsets = _ranked(searcher, query, [], [], lang_filter(other), 1, limit)
+        units = query_units(query)
+        return [_hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
         """The document's body, escaped, with every match of ``query`` marked (None: no such id).
@@ -171,19 +198,18 @@ class SearchEngine:
         if query.strip():
             validate(query, None, 1, 1)
             parsed = self._parser.read(query)
-        with self._lock:
-            self._refresh()
-            docnum = self._searcher.document_number(id=doc_id)
-            if docnum is None:
-                return None
-            body = self._searcher.stored_fields(docnum)["body"]
-            spans: list[Span] = []
-            if query.strip():
-                bounded = self._bounded(parsed)
-                if self._searcher.search(scored(bounded), filter={docnum}, limit=1):
-                    offsets = matched_offsets(self._searcher, bounded, [docnum])[docnum]
-                    spans = unit_spans(query_units(bounded), offsets, body)
-            return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
+        searcher = self._current()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        body = searcher.stored_fields(docnum)["body"]
+        spans: list[Span] = []
+        if query.strip():
+            bounded = expand_wildcards(parsed.tree, searcher.reader())
+            if searcher.search(scored(bounded), filter={docnum}, limit=1):
+                offsets = matched_offsets(searcher, bounded, [docnum])[docnum]
+                spans = unit_spans(query_units(bounded), offsets, body)
+        return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10, bridge: bool = True
@@ -195,72 +221,70 @@ class SearchEngine:
         started = time.perf_counter()
         parsed = self._parser.read(query)
         grams = self._query_grams(query)
-        with self._lock:
-            self._refresh()
-            bounded, filters = split_filters(self._bounded(parsed))
-            bridged = self._bridge.extend(bounded, query, self._searcher) if bridge else Bridged(bounded)
-            allow = all_of([*filters, lang_filter(lang)])
-            both = bridged.added and not filters and lang is None  # room for the other language
-            shown_lang = query_language(parsed.typed) if both else None
-            total, ranked, offsets = self._ranked(
-                bridged.query, grams, parsed.typed, allow, page, per_page, shown_lang
+        searcher = self._current()
+        bounded, filters = split_filters(expand_wildcards(parsed.tree, searcher.reader()))
+        bridged = self._bridge.extend(bounded, query, searcher) if bridge else Bridged(bounded)
+        allow = all_of([*filters, lang_filter(lang)])
+        reorder = None
+        if bridged.added and not filters and lang is None and (typed_lang := query_language(parsed.typed)):
+            langs = self._bridge.languages(searcher)  # room on page one for the other language
+            reorder = partial(
+                with_other_language, language_of=lambda pair: langs.get(pair[0].docnum), query_lang=typed_lang
             )
-            units = query_units(bridged.query)
-            hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
-            did_you_mean = suggestion(self._searcher, self._analyzer, query)
+        total, ranked, offsets = _ranked(
+            searcher, bridged.query, grams, parsed.typed, allow, page, per_page, reorder
+        )
+        units = query_units(bridged.query)
+        hits = [_hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
+        did_you_mean = suggestion(searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(
             query, total, round(took_ms, 2), hits, page, per_page, did_you_mean, bridged.added
         )
 
-    def _ranked(
-        self,
-        query: wq.Query,
-        grams: list[str],
-        typed: list[str],
-        allow: wq.Query | None,
-        page: int,
-        per_page: int,
-        query_lang: str | None = None,
-    ) -> tuple[int, list, HitOffsets]:
-        """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
-        ``allow`` matches, if given).
-
-        BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
-        blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
-        these OR queries that saves little, and the total then takes a second pass, or comes out
-        short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
-        the end is empty.  With ``query_lang``, the other language's best hits keep a few places
-        on the first page (``bridge.with_other_language``).
-        """
-        top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
-        collector = top if allow is None else FilterCollector(top, allow=allow)
-        self._searcher.search_with_collector(scored(query), collector)
-        results = collector.results()
-        rescored, offsets = reranked(self._searcher, query, list(results), grams, typed)
-        if query_lang is not None:
-            langs = self._bridge.languages(self._searcher)
-            rescored = with_other_language(rescored, lambda pair: langs.get(pair[0].docnum), query_lang)
-        shown = rescored[(page - 1) * per_page : page * per_page]
-        deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
-        offsets.update(matched_offsets(self._searcher, query, deeper))
-        return len(results), shown, offsets
-
     def _query_grams(self, query: str) -> list[str]:
         """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
-    def _bounded(self, parsed: ParsedQuery) -> wq.Query:
-        """``parsed`` with each wildcard expanded (call holding the lock: it reads the index)."""
-        return expand_wildcards(parsed.tree, self._searcher.reader())
 
-    def _hit(self, hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
-        body = hit["body"]
-        return Hit(
-            id=hit["id"],
-            title=hit["title"],
-            lang=hit["lang"],
-            score=round(score, 4),
-            snippet=snippet(body, unit_spans(units, offsets, body)),
-            path=hit["path"],
-        )
+def _ranked(
+    searcher: Searcher,
+    query: wq.Query,
+    grams: list[str],
+    typed: list[str],
+    allow: wq.Query | None,
+    page: int,
+    per_page: int,
+    reorder: Callable[[list], list] | None = None,
+) -> tuple[int, list, HitOffsets]:
+    """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
+    ``allow`` matches, if given).
+
+    BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
+    blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
+    these OR queries that saves little, and the total then takes a second pass, or comes out
+    short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
+    the end is empty.  ``reorder`` (the bridge's room for the other language) then moves some.
+    """
+    top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
+    collector = top if allow is None else FilterCollector(top, allow=allow)
+    searcher.search_with_collector(scored(query), collector)
+    results = collector.results()
+    rescored, offsets = reranked(searcher, query, list(results), grams, typed)
+    rescored = reorder(rescored) if reorder else rescored
+    shown = rescored[(page - 1) * per_page : page * per_page]
+    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
+    offsets.update(matched_offsets(searcher, query, deeper))
+    return len(results), shown, offsets
+
+
+def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
+    body = hit["body"]
+    return Hit(
+        id=hit["id"],
+        title=hit["title"],
+        lang=hit["lang"],
+        score=round(score, 4),
+        snippet=snippet(body, unit_spans(units, offsets, body)),
+        path=hit["path"],
+    )

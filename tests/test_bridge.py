@@ -109,7 +109,7 @@ def test_bridged_search_after_an_incremental_reindex(seeds_copy: Path, tmp_path:
     summary = reindex([seeds_copy], index_dir)
     assert (summary.added, summary.updated, summary.deleted) == (1, 1, 1)
     engine.refresh()
-    assert engine._searcher.doc_count_all() > engine.doc_count()  # deletions still in segments
+    assert engine._current().doc_count_all() > engine.doc_count()  # deletions still in segments
     found = ids(engine.search("Minister Kim Young-hoon labor policy"))
     assert {KO, "copy.txt"} <= set(found) and "003_2813b88e44d30b11.txt" not in found
     assert "003_2813b88e44d30b11.txt" not in [hit.id for hit in engine.related("copy.txt")]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
@@ -73,6 +74,33 @@ def test_installed_command_indexes_the_bundled_seeds(tmp_index: Path) -> None:
     assert json.loads(found.stdout)["hits"][0]["id"] == "003_2813b88e44d30b11.txt"
     again = subprocess.run([DARI, "reindex"], env=env, capture_output=True, text=True, timeout=120)
     assert "0 added, 0 updated, 0 deleted, 5 unchanged" in again.stdout
+
+
+LOADS_KIWI = """
+import sys
+from click.testing import CliRunner
+from indexer import analysis
+from indexer.cli import main
+result = CliRunner().invoke(main, ["search", sys.argv[1], "--index", sys.argv[2]])
+assert result.exit_code == 0, result.output
+print(analysis._kiwi is not None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "loaded"), [("ILO", "False"), ("Global Accelerator", "False"), ("노동", "True")]
+)
+def test_a_search_without_hangul_does_not_load_kiwi(seeds_index: Path, query: str, loaded: str) -> None:
+    """Loading Kiwi was 2.6 s of the 3 s `dari search ILO` took; a one-shot search loads it only
+    for a query with Hangul."""
+    run = subprocess.run(
+        [sys.executable, "-c", LOADS_KIWI, query, str(seeds_index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == loaded
 
 
 def test_terminal_output_shows_bidi_controls_json_keeps_them(tmp_path: Path, tmp_index: Path) -> None:

@@ -66,3 +66,17 @@ def test_eval_dir_without_qrels_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", str(tmp_path)])
     assert result.exit_code == 1
     assert "qrels.tsv" in result.output
+
+
+def test_per_query_ranks_name_where_each_query_found_its_first_relevant_document() -> None:
+    """What people debug a ranking with: each judged query's rank of its first relevant document."""
+    result = CliRunner().invoke(main, ["eval", str(EVAL_DIR), "--per-query"])
+    assert result.exit_code == 0, result.output
+    rows = result.output.split("rank\tid\tquery\n", 1)[1].splitlines()
+    ranks = {fields[1]: fields[0] for fields in (row.split("\t") for row in rows)}
+    assert len(ranks) == EXPECTED["queries"] and set(ranks.values()) == {"1"}  # MRR@10 is 1.0
+    assert "q-unjudged" not in ranks
+    as_json = CliRunner().invoke(main, ["eval", str(EVAL_DIR), "--json", "--per-query"])
+    per_query = {row["id"]: row for row in json.loads(as_json.output)["per_query"]}
+    assert per_query.keys() == ranks.keys() and per_query["q-ilo"]["rank"] == 1
+    assert per_query["q-ilo"]["query"]

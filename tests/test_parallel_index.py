@@ -7,9 +7,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.index import BATCH_DOCS, ParallelWriter, bundled_seeds, open_index, reindex
+from indexer.index import bundled_seeds, open_index, reindex
 from indexer.rerank import RERANK_DEPTH
 from indexer.search import SearchEngine
+from indexer.writer import BATCH_DOCS, ParallelWriter
 
 TEXT_FIELDS = ("title", "body")
 

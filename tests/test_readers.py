@@ -22,8 +22,9 @@ from test_documents import read
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 
-from indexer.index import make_schema, reindex
+from indexer.index import reindex
 from indexer.readers import MAX_ZIP_RATIO
+from indexer.schema import make_schema
 from indexer.search import SearchEngine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from indexer import rerank
-from indexer.index import IndexLocked, IndexMissing, _open_or_create, _writer, reindex
+from indexer.index import IndexLocked, IndexMissing, _open_or_create, reindex
 from indexer.search import QueryError, SearchEngine
+from indexer.writer import open_writer
 
 KO = "002_2be1082304330c6a.txt"
 EN_PRESIDENT = "000_ed0244356ec5faa5.txt"
@@ -203,7 +204,7 @@ def test_engine_sees_a_new_commit_without_reopening(seeds_copy: Path, tmp_index:
 def test_second_writer_is_refused(seeds_copy: Path, tmp_index: Path) -> None:
     reindex([seeds_copy], tmp_index)
     ix, _ = _open_or_create(tmp_index, full=False)
-    holder = _writer(ix, tmp_index)
+    holder = open_writer(ix, tmp_index)
     try:
         with pytest.raises(IndexLocked, match=r"locked by another reindex \(pid \d+\)"):
             reindex([seeds_copy], tmp_index)

@@ -1,4 +1,7 @@
-"""dari's web UI and JSON API: a Flask app over one shared, long-lived SearchEngine."""
+"""dari's web UI and JSON API: a Flask app over one shared, long-lived SearchEngine.
+
+Imports ``search``, ``api`` and ``pages``.
+"""
 
 from __future__ import annotations
 

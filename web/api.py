@@ -1,6 +1,7 @@
 """JSON API: /api/search, /api/docs/<id>, /api/health, /api/openapi.json.
 
 Every error is `{"error": {"code", "message"}}` with a 4xx/5xx status, never an HTML page.
+Imports ``search``, ``core`` and ``openapi``.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
-from indexer.documents import relative_path
-from indexer.search import QueryError
+from indexer.search import QueryError, relative_path
 from web.core import ParamError, doc_url, engine, parse_search_args, run_search
 from web.openapi import openapi_spec
 

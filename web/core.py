@@ -1,7 +1,7 @@
 """What the pages and the API share: the one search engine and the rules for search arguments.
 
 The engine checks the same limits; checking here too turns each bad argument into a stable
-error code for API clients (and a non-number page into a 400, not a crash).
+error code for API clients (and a non-number page into a 400, not a crash).  Imports ``search``.
 """
 
 from __future__ import annotations

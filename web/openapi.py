@@ -1,4 +1,7 @@
-"""The OpenAPI 3 description served at /api/openapi.json (kept beside the code it describes)."""
+"""The OpenAPI 3 description served at /api/openapi.json (kept beside the code it describes).
+
+Imports ``core``.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 They work without JavaScript. Jinja escapes everything; the only markup let through
 (`|safe`) is the engine's snippet and marked text, which it escapes itself around `<mark>`.
+Imports ``display``, ``search`` and ``core``.
 """
 
 from __future__ import annotations

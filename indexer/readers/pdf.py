@@ -1,5 +1,8 @@
 """PDF with ``pypdfium2`` (Chrome's PDF engine), page by page, and ``pdfminer.six`` for the files
-pdfium reads as garbage (fonts without a ToUnicode map, whose glyph codes pdfium shifts)."""
+pdfium reads as garbage (fonts without a ToUnicode map, whose glyph codes pdfium shifts).
+
+Imports ``readers``.
+"""
 
 from __future__ import annotations
 

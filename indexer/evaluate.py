@@ -91,7 +91,7 @@ def evaluate(
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
-        engine = SearchEngine(Path(folder), lexicon)
+        engine = SearchEngine(Path(folder), lexicon=lexicon)
         run: dict[str, list[tuple[str, float]]] = {}
         latencies = []
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):

@@ -9,6 +9,14 @@ from typing import Any
 
 from web.core import BRIDGE_VALUES, LANGS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
 
+DOC_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "Document id; may contain '/'",
+    "schema": {"type": "string"},
+}
+
 
 def _json_of(schema: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
@@ -82,15 +90,7 @@ def openapi_spec() -> dict[str, Any]:
             "/api/docs/{id}": {
                 "get": {
                     "summary": "One document's metadata and full text",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "Document id; may contain '/'",
-                            "schema": {"type": "string"},
-                        },
-                    ],
+                    "parameters": [DOC_ID],
                     "responses": {
                         "200": {"description": "The document", "content": _json_of("Document")},
                         "404": _error_response("No document with that id"),
@@ -100,15 +100,7 @@ def openapi_spec() -> dict[str, Any]:
             "/api/docs/{id}/related": {
                 "get": {
                     "summary": "The other language's best documents for this one (through the bridge)",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "Document id; may contain '/'",
-                            "schema": {"type": "string"},
-                        },
-                    ],
+                    "parameters": [DOC_ID],
                     "responses": {
                         "200": {"description": "Related documents", "content": _json_of("Related")},
                         "404": _error_response("No document with that id"),

@@ -3,7 +3,7 @@
 An eval dir holds `corpus.jsonl` ({"id","title","text"}), `queries.jsonl` ({"id","text"}) and
 `qrels.tsv` (qid<TAB>docid<TAB>grade). Metrics follow trec_eval's conventions: nDCG uses linear
 graded gains with a log2(rank + 1) discount, a document is relevant when its grade is > 0, and only
-queries that have at least one relevant document are scored.  Imports ``index`` and ``search``.
+queries that have at least one relevant document are scored.  Imports ``index``, ``lexicon`` and ``search``.
 """
 
 from __future__ import annotations

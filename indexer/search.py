@@ -2,9 +2,10 @@
 
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
-``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``documents``,
-``highlight``, ``index``, ``query``, ``rerank``, ``scoring``, ``storage`` and ``suggest``.
+``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
+BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits and ``suggest`` offers a
+did-you-mean.  Imports ``analysis``, ``bridge``, ``documents``, ``highlight``, ``index``,
+``lexicon``, ``query``, ``rerank``, ``scoring``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations

@@ -45,6 +45,16 @@ index_option = click.option(
 )
 
 
+bridge_option = click.option(
+    "--no-bridge",
+    "bridge",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Search the words as typed only, without their Korean/English translations.",
+)
+
+
 def resolve_index(index_dir: Path | None) -> Path:
     return index_dir or default_index_dir()
 
@@ -120,6 +130,7 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @click.option("--modified-before", metavar="YYYY-MM-DD", default=None)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
+@bridge_option
 def search_command(
     query: str,
     index_dir: Path | None,
@@ -132,12 +143,13 @@ def search_command(
     modified_before: str | None,
     sort: str,
     as_json: bool,
+    bridge: bool,
 ) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
         filters = parse_filters(lang, types, path, modified_after, modified_before)
         engine = SearchEngine(resolve_index(index_dir), warm=False)
-        results = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort)
+        results = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
@@ -295,9 +307,11 @@ def _print_results(results: SearchResults, color: bool) -> None:
     terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
     first = (results.page - 1) * results.per_page
     shown = f"{first + 1}–{first + len(results.hits)} of " if results.hits and first else ""
-    click.echo(
-        f"{shown}{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)"
-    )  # repr escapes
+    # The query's repr escapes what it holds.
+    click.echo(f"{shown}{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")
+    if results.bridged:
+        also = ", ".join(dict.fromkeys(term for terms in results.bridged.values() for term in terms))
+        click.echo(f"also searched: {reveal_hidden(also)}")
     for rank, hit in enumerate(results.hits, start=first + 1):
         title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
@@ -341,13 +355,14 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     is_flag=True,
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
+@bridge_option
 def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool
+    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool, bridge: bool
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
-        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out)
+        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out, bridge=bridge)
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

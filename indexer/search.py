@@ -2,9 +2,10 @@
 
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
-``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits, ``suggest`` offers a did-you-mean and ``facets`` counts and filters by file.
-Imports ``analysis``, ``documents``, ``facets``, ``highlight``, ``index``, ``query``, ``rerank``,
+``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
+BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits, ``suggest`` offers a
+did-you-mean and ``facets`` counts and filters by file.  Imports ``analysis``, ``bridge``,
+``documents``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``query``, ``rerank``,
 ``scoring``, ``storage`` and ``suggest``.
 """
 
@@ -23,6 +24,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
+from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
 from indexer.documents import relative_path
 from indexer.facets import (
     NO_FILTERS,
@@ -39,6 +41,8 @@ from indexer.facets import (
 )
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
+from indexer.lexicon import Lexicon
+from indexer.lexicon import lexicon as process_lexicon
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -99,6 +103,7 @@ class SearchResults:
     suggestion: str | None = None
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     sort: str = "relevance"
+    bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
 
     def as_dict(self) -> dict:
         """The results as the API and `dari search --json` give them (never the absolute path)."""
@@ -124,14 +129,16 @@ class SearchEngine:
     a newer commit is on disk; nothing is locked on the search path.
     """
 
-    def __init__(self, index_dir: Path, *, warm: bool = True) -> None:
+    def __init__(self, index_dir: Path, *, warm: bool = True, lexicon: Lexicon | None = None) -> None:
         """``warm``: load Kiwi now (~2 s), so that a long-lived server's first Korean query does not
-        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul."""
+        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul.
+        ``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
+        self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
         self._local = threading.local()
         self._facts = FactsCache()
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
@@ -216,6 +223,23 @@ class SearchEngine:
                 spans = unit_spans(query_units(bounded), offsets, body)
         return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
+    def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
+        """The best documents of the other language for this one (Korean for English and back;
+        none for others), found through the bridge from its top words (None: no such id)."""
+        searcher = self._current()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        stored = searcher.stored_fields(docnum)
+        other = OTHER_LANGUAGE.get(stored["lang"])
+        query = self._bridge.related_query(stored["body"], searcher) if other else None
+        if query is None:
+            return []
+        facts = self._facts.of(searcher)
+        _, shown, offsets = _page(searcher, query, allowed(facts, Filters(lang=other)), 1, limit, facts)
+        units = query_units(query)
+        return [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
+
     def search(
         self,
         query: str,
@@ -225,9 +249,11 @@ class SearchEngine:
         per_page: int = 10,
         filters: Filters = NO_FILTERS,
         sort: str = "relevance",
+        bridge: bool = True,
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query`` that ``filters`` (and ``lang``) allow, best
-        first or by date (``sort``), with highlighted snippets and the facets of every match."""
+        first or by date (``sort``), with highlighted snippets and the facets of every match;
+        ``bridge`` also searches the words' translations (``indexer.bridge``)."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         validate(query, None, page, per_page)
         if sort not in SORTS:
@@ -239,25 +265,31 @@ class SearchEngine:
         searcher = self._current()
         reader = searcher.reader()
         facts = self._facts.of(searcher)
-        bounded, in_query = split_filters(within_budget(expand_wildcards(parsed.tree, reader), reader))
+        bounded, in_query = split_filters(expand_wildcards(parsed.tree, reader))
+        bridged = self._bridge.extend(bounded, query, searcher) if bridge else Bridged(bounded)
+        words = within_budget(bridged.query, reader)
         allow = _allowed(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
-        depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
-        collected = _collected(searcher, bounded, allow, depth)
-        if sort == "relevance":
-            ordered, offsets = reranked(searcher, bounded, list(collected), grams, parsed.typed)
-        else:
-            ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
-        shown = ordered[(page - 1) * per_page : page * per_page]
-        offsets.update(
-            matched_offsets(searcher, bounded, [h.docnum for h, _ in shown if h.docnum not in offsets])
+        # Room on page one for the other language, when the bridge added it and nothing filters.
+        both = bridged.added and not in_query and not filters and sort == "relevance"
+        query_lang = query_language(parsed.typed) if both else None
+        collected, shown, offsets = _page(
+            searcher, words, allow, page, per_page, facts, grams, parsed.typed, sort, query_lang
         )
-        units = query_units(bounded)
+        units = query_units(words)
         hits = [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
         did_you_mean = suggestion(searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
-        facets = count_facets(facts, collected.docs())
         return SearchResults(
-            query, len(collected), round(took_ms, 2), hits, page, per_page, did_you_mean, facets, sort
+            query,
+            len(collected),
+            round(took_ms, 2),
+            hits,
+            page,
+            per_page,
+            did_you_mean,
+            facets=count_facets(facts, collected.docs()),
+            sort=sort,
+            bridged=bridged.added,
         )
 
     def _query_grams(self, query: str) -> list[str]:
@@ -271,6 +303,36 @@ def _allowed(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] |
     if by_facts is None:
         return in_query
     return by_facts if in_query is None else by_facts & set(searcher.docs_for_query(in_query))
+
+
+def _page(
+    searcher: Searcher,
+    query: wq.Query,
+    allow,
+    page: int,
+    per_page: int,
+    facts: list[Facts | None],
+    grams: list[str] = (),
+    typed: list[str] = (),
+    sort: str = "relevance",
+    query_lang: str | None = None,
+):
+    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of the hits
+    looked at.  By relevance the rerank bonuses reorder the best, then ``query_lang``'s other
+    language gets its slots on page one; by date every match is ordered.  A page past the end is
+    empty."""
+    depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
+    collected = _collected(searcher, query, allow, depth)
+    if sort == "relevance":
+        ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
+        if query_lang:
+            ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
+    else:
+        ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
+    shown = ordered[(page - 1) * per_page : page * per_page]
+    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
+    offsets.update(matched_offsets(searcher, query, deeper))
+    return collected, shown, offsets
 
 
 def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):

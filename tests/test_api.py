@@ -15,7 +15,18 @@ from indexer.index import reindex
 from web import create_app
 
 HIT_KEYS = {"id", "title", "lang", "score", "snippet", "url", "path", "type", "modified"}
-RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "suggestion", "facets", "sort"}
+RESULT_KEYS = {
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "took_ms",
+    "hits",
+    "suggestion",
+    "facets",
+    "sort",
+    "bridged",
+}
 
 
 def api_search(client, **params):
@@ -37,7 +48,7 @@ def test_korean_search_marks_the_matched_word(client):
 
 
 def test_english_search_ranks_by_score(client):
-    body = api_search(client, q="labor policy").get_json()
+    body = api_search(client, q="labor policy", bridge="off").get_json()
     scores = [hit["score"] for hit in body["hits"]]
     assert body["total"] >= 2
     assert scores == sorted(scores, reverse=True)

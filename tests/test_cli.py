@@ -40,6 +40,7 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
         "suggestion",
         "facets",
         "sort",
+        "bridged",
     }
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
     assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet", "path", "type", "modified"}

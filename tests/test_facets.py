@@ -145,7 +145,8 @@ def test_the_cli_takes_the_same_filters_and_prints_the_apis_shape(folder: tuple[
     for hit in api["hits"]:
         del hit["url"]  # a link into the server, which a terminal has not got
     assert cli == {**api, "took_ms": cli["took_ms"]}
-    readable = CliRunner().invoke(main, [*args, "--page", "2", "--limit", "1"])
+    readable = CliRunner().invoke(main, [*args, "--sort", "oldest", "--page", "2", "--limit", "1"])
+    assert readable.output.startswith("2–2 of 2 results")
     assert "2021-ko.txt" in readable.output and "2019-en.txt" not in readable.output
 
 

@@ -215,7 +215,7 @@ def test_server_survives_clients_that_vanish_or_stall(server: Server) -> None:
             connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         for _ in range(8):
             started = time.monotonic()
-            status, body = get(server, "/api/search?q=decent+work", timeout=10)
+            status, body = get(server, "/api/search?q=decent+work&bridge=off", timeout=10)
             assert status == 200 and json.loads(body)["total"] == 2
             assert time.monotonic() - started < 10
     finally:
@@ -372,7 +372,7 @@ def test_idle_connections_do_not_lock_users_out(server: Server) -> None:
                 connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         opened = time.monotonic()
         for _ in range(3):
-            status, body = get(server, "/api/search?q=decent+work", timeout=5)
+            status, body = get(server, "/api/search?q=decent+work&bridge=off", timeout=5)
             assert status == 200 and json.loads(body)["total"] == 2
         assert time.monotonic() - opened < 15
         deadline = opened + IDLE_SECONDS + 30

@@ -35,12 +35,15 @@ def test_home_has_an_autofocused_search_box_and_no_script(client):
 
 
 def test_korean_results_keep_the_query_and_mark_matches(client):
-    body = page(client, "/search", q="국제노동기구")
+    body = page(client, "/search", q="국제노동기구", bridge="off")
     assert 'value="국제노동기구"' in body
     assert "결과 <strong>1</strong>건" in body and "1 result ·" in body
     assert re.search(r'class="snippet" lang="ko">[^<]*(<mark>[^<]+</mark>[^<]*)+', body)
     doc_link = "/doc/" + KOREAN_SEED + "?q=" + urllib.parse.quote("국제노동기구")
     assert doc_link in hrefs(body)
+    # With the bridge (the default) the English reports come too, and the page says why.
+    bridged = page(client, "/search", q="국제노동기구")
+    assert "also searched:" in bridged and "labour" in bridged and "1 result ·" not in bridged
 
 
 def test_language_tabs_keep_the_query(client):

@@ -50,6 +50,21 @@ def _json_body() -> dict:
     return body
 
 
+@bp.get("/docs/<path:doc_id>/related")
+def related(doc_id: str):
+    """The other language's best documents for this one, through the bridge."""
+    hits = engine().related(doc_id)
+    if hits is None:
+        return error(404, "not_found", f"no document with id {doc_id!r}")
+    return jsonify(
+        id=doc_id,
+        related=[
+            {"id": hit.id, "title": hit.title, "lang": hit.lang, "score": hit.score, "url": doc_url(hit.id)}
+            for hit in hits
+        ],
+    )
+
+
 @bp.get("/docs/<path:doc_id>")
 def document(doc_id: str):
     doc = engine().get_document(doc_id)

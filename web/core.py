@@ -38,7 +38,9 @@ SEARCH_PARAMS = (
     "per_page",
     "from",
     "size",
+    "bridge",
 )
+BRIDGE_VALUES = ("on", "off")
 
 
 class ParamError(ValueError):
@@ -58,6 +60,7 @@ class SearchArgs:
     filters: Filters = Filters()
     sort: str = "relevance"
     lang: str = "all"  # as typed, for the page's language selector
+    bridge: bool = True  # also search the translations (`bridge=off`: the words as typed only)
 
 
 def engine() -> SearchEngine:
@@ -117,7 +120,12 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
         )
     except FilterError as error:
         raise ParamError("bad_filter", str(error)) from None
-    return SearchArgs(q=q, page=page, per_page=per_page, filters=filters, sort=sort, lang=lang)
+    bridge = str(args.get("bridge", "")).strip().lower() or "on"
+    if bridge not in BRIDGE_VALUES:
+        raise ParamError("bad_bridge", f"bridge must be one of {', '.join(BRIDGE_VALUES)}")
+    return SearchArgs(
+        q=q, page=page, per_page=per_page, filters=filters, sort=sort, lang=lang, bridge=bridge == "on"
+    )
 
 
 def _text(args: Mapping[str, str], name: str) -> str | None:
@@ -134,7 +142,12 @@ def _values(args: Mapping[str, str], name: str) -> list[str]:
 def run_search(sargs: SearchArgs) -> SearchResults:
     """Search with validated arguments; the engine's QueryError propagates to the caller."""
     return engine().search(
-        sargs.q, page=sargs.page, per_page=sargs.per_page, filters=sargs.filters, sort=sargs.sort
+        sargs.q,
+        page=sargs.page,
+        per_page=sargs.per_page,
+        filters=sargs.filters,
+        sort=sargs.sort,
+        bridge=sargs.bridge,
     )
 
 

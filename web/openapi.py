@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.core import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from web.core import BRIDGE_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+
+DOC_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "Document id; may contain '/'",
+    "schema": {"type": "string"},
+}
 
 
 def _json_of(schema: str) -> dict[str, Any]:
@@ -52,6 +60,11 @@ def _filter_parameters() -> list[dict[str, Any]]:
             "Offset of the first hit",
         ),
         _query("size", page_size, "per_page, as Elasticsearch names it"),
+        _query(
+            "bridge",
+            {"type": "string", "enum": list(BRIDGE_VALUES), "default": "on"},
+            "off: search the words as typed, without their translations",
+        ),
     ]
 
 
@@ -101,17 +114,19 @@ def openapi_spec() -> dict[str, Any]:
             "/api/docs/{id}": {
                 "get": {
                     "summary": "One document's metadata and full text",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "Document id; may contain '/'",
-                            "schema": {"type": "string"},
-                        },
-                    ],
+                    "parameters": [DOC_ID],
                     "responses": {
                         "200": {"description": "The document", "content": _json_of("Document")},
+                        "404": _error_response("No document with that id"),
+                    },
+                }
+            },
+            "/api/docs/{id}/related": {
+                "get": {
+                    "summary": "The other language's best documents for this one (through the bridge)",
+                    "parameters": [DOC_ID],
+                    "responses": {
+                        "200": {"description": "Related documents", "content": _json_of("Related")},
                         "404": _error_response("No document with that id"),
                     },
                 }
@@ -187,6 +202,18 @@ def openapi_spec() -> dict[str, Any]:
                                 "additionalProperties": {"type": "integer"},
                             },
                         },
+                        "bridged": {
+                            "type": "object",
+                            "description": "Per query word, the translations also searched",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "Related": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "related": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                     },
                 },
                 "Document": {

@@ -34,9 +34,10 @@ def search_url(sargs: SearchArgs, **changes: object) -> str:
         "sort": sargs.sort,
         "page": sargs.page,
         "per_page": sargs.per_page,
+        "bridge": "on" if sargs.bridge else "off",
     }
     args.update(changes)
-    defaults = {"lang": "all", "sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    defaults = {"lang": "all", "sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE, "bridge": "on"}
     kept = {k: v for k, v in args.items() if defaults.get(k) != v and v != ""}
     return url_for("pages.search", **kept)
 
@@ -104,4 +105,4 @@ def document(doc_id: str):
     if doc is None:
         message = "문서를 찾을 수 없습니다 · No such document"
         return render_template("error.html", status=404, message=message), 404
-    return render_template("document.html", q=q, doc=doc, marked=marked)
+    return render_template("document.html", q=q, doc=doc, marked=marked, related=eng.related(doc_id) or [])

@@ -42,6 +42,30 @@ def search_url(sargs: SearchArgs, **changes: object) -> str:
     return url_for("pages.search", **kept)
 
 
+def facet_active(sargs: SearchArgs, name: str, value: str) -> bool:
+    """Whether the search is already narrowed to this facet value."""
+    filters = sargs.filters
+    if name == "type":
+        return value in filters.types
+    if name == "folder":
+        return filters.path == value
+    after = filters.modified_after
+    return bool(after and str(after.year) == value and after.month == after.day == 1)
+
+
+def facet_url(sargs: SearchArgs, name: str, value: str, active: bool) -> str:
+    """The same search narrowed to a facet value, or (``active``) no longer narrowed by it."""
+    if name == "type":
+        types = set(sargs.filters.types) ^ {value}
+        return search_url(sargs, type=",".join(sorted(types)), page=1)
+    if name == "folder":
+        return search_url(sargs, path="" if active else value, page=1)
+    if active:
+        return search_url(sargs, modified_after="", modified_before="", page=1)
+    year = int(value)
+    return search_url(sargs, modified_after=f"{year}-01-01", modified_before=f"{year + 1}-01-01", page=1)
+
+
 def page_window(current: int, last: int, radius: int = 2) -> range:
     return range(max(1, current - radius), min(last, current + radius) + 1)
 
@@ -76,7 +100,9 @@ def search():
     except ParamError as exc:
         return render_template("search.html", q=request.args.get("q", ""), error=exc.message), 400
     if not sargs.q:
-        return render_template("search.html", q="", sargs=sargs)
+        eng = engine()
+        indexed = {"documents": eng.doc_count(), "when": eng.last_commit().isoformat()}
+        return render_template("search.html", q="", sargs=sargs, indexed=indexed)
     try:
         results = run_search(sargs)
     except QueryError as exc:
@@ -90,6 +116,8 @@ def search():
         last_page=last_page,
         pages=page_window(sargs.page, last_page),
         search_url=search_url,
+        facet_url=facet_url,
+        facet_active=facet_active,
     )
 
 

@@ -193,6 +193,13 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     "localhost and [::1] are answered (against DNS rebinding); elsewhere any name unless this is given.",
 )
 @click.option(
+    "--cors",
+    "origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (https://app.example, or *) call the JSON API.",
+)
+@click.option(
     "--watch",
     "watched",
     multiple=True,
@@ -201,7 +208,12 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
 )
 def serve_command(
-    index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...], watched: tuple[Path, ...]
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    extra_hosts: tuple[str, ...],
+    origins: tuple[str, ...],
+    watched: tuple[Path, ...],
 ) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
     --watch PATHs) first."""
@@ -214,14 +226,14 @@ def serve_command(
     index_dir = resolve_index(index_dir)
     try:
         try:
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
         except IndexMissing:
             first = list(watched) or [bundled_seeds()]
             named = "the watched paths" if watched else "the bundled seeds"
             click.echo(f"No index at {index_dir}: indexing {named} first.", err=True)
             summary = reindex(first, index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     url_host = f"[{host}]" if ":" in host else host

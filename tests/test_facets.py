@@ -193,3 +193,17 @@ def test_the_page_shows_the_range_sort_links_and_facet_chips_that_filter(folder:
 def test_the_home_page_says_how_many_documents_are_indexed(folder: tuple[Path, Path]) -> None:
     page = create_app(folder[1]).test_client().get("/").get_data(as_text=True)
     assert "6 documents indexed, last updated" in page
+
+
+def test_cors_is_off_unless_an_origin_is_allowed(folder: tuple[Path, Path]) -> None:
+    origin = {"Origin": "https://app.example"}
+    closed = create_app(folder[1]).test_client().get("/api/search?q=labour", headers=origin)
+    assert "Access-Control-Allow-Origin" not in closed.headers
+    client = create_app(folder[1], cors=["https://app.example"]).test_client()
+    opened = client.get("/api/search?q=labour", headers=origin)
+    assert opened.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    preflight = client.options("/api/search", headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    other = client.get("/api/search?q=labour", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Origin" not in client.get("/?q=labour", headers=origin).headers

@@ -59,7 +59,7 @@ def resolve_index(index_dir: Path | None) -> Path:
     return index_dir or default_index_dir()
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dari")
 def main() -> None:
     """dari (다리): bilingual Korean-English document search."""

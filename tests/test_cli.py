@@ -168,3 +168,10 @@ def test_serve_on_a_busy_port_says_so_in_one_line(seeds_index: Path) -> None:
     assert served.stderr.strip().splitlines() == [
         f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+@pytest.mark.parametrize("command", [[], ["search"], ["reindex"], ["serve"], ["watch"], ["eval"]])
+def test_dash_h_is_help_everywhere(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "-h"])
+    assert result.exit_code == 0 and result.output.startswith("Usage: dari")
+    assert "-h, --help" in result.output

@@ -172,6 +172,6 @@ def test_serve_on_a_busy_port_says_so_in_one_line(seeds_index: Path) -> None:
 
 @pytest.mark.parametrize("command", [[], ["search"], ["reindex"], ["serve"], ["watch"], ["eval"]])
 def test_dash_h_is_help_everywhere(command: list[str]) -> None:
-    result = CliRunner().invoke(main, [*command, "-h"])
+    result = CliRunner().invoke(main, [*command, "-h"], prog_name="dari")
     assert result.exit_code == 0 and result.output.startswith("Usage: dari")
     assert "-h, --help" in result.output

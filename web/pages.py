@@ -7,7 +7,9 @@ Imports ``display``, ``search`` and ``core``.
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -133,4 +135,8 @@ def document(doc_id: str):
     if doc is None:
         message = "문서를 찾을 수 없습니다 · No such document"
         return render_template("error.html", status=404, message=message), 404
-    return render_template("document.html", q=q, doc=doc, marked=marked, related=eng.related(doc_id) or [])
+    numbers = itertools.count(1)  # each match an anchor, #m1, #m2…, to jump to without a script
+    marked = re.sub("<mark>", lambda _: f'<mark id="m{next(numbers)}">', marked)
+    matches = next(numbers) - 1
+    related = eng.related(doc_id) or []
+    return render_template("document.html", q=q, doc=doc, marked=marked, matches=matches, related=related)

@@ -5,7 +5,7 @@ into place, so readers keep the last committed state until a reindex's commit is
 killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
 before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
 made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``schema``,
-``storage`` and ``writer``.
+``sources``, ``storage`` and ``writer``.
 """
 
 from __future__ import annotations
@@ -22,18 +22,9 @@ from tqdm import tqdm
 from whoosh.fields import Schema
 from whoosh.writing import CLEAR
 
-from indexer.documents import (
-    Document,
-    DocumentIds,
-    Notice,
-    Place,
-    Skipped,
-    Unchanged,
-    is_under,
-    read_documents,
-    valid_unicode,
-)
+from indexer.documents import Document, Unchanged, read_documents
 from indexer.schema import DARI_FIELDS, IndexIncompatible, make_schema, schema_problem
+from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
 from indexer.storage import CommitIndex, DurableStorage, IndexDamaged, IndexUnusable, has_commits
 from indexer.writer import IndexLocked, WorkerFailed, default_procs, merge_small_dropping_empty, open_writer
 

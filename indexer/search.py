@@ -3,8 +3,8 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``documents``,
-``highlight``, ``index``, ``query``, ``rerank``, ``scoring``, ``storage`` and ``suggest``.
+page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``highlight``,
+``index``, ``query``, ``rerank``, ``scoring``, ``sources``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
-from indexer.documents import relative_path
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.query import (
@@ -39,6 +38,7 @@ from indexer.query import (
 )
 from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
 from indexer.suggest import suggestion
 

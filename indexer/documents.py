@@ -2,8 +2,8 @@
 format's reader) within a time limit, and given its id.
 
 A file that cannot be read as text is never indexed as garbage: it becomes a ``Skipped`` with a
-reason the user can act on.  Imports ``decoding``, ``sources``, ``textfiles``, ``jsonl``
-and ``readers``.
+reason the user can act on.  Imports ``decoding``, ``sources``, ``textfiles``, ``jsonl``,
+``readers`` and ``extraction``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import signal
 import stat as stat_module
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,7 @@ from indexer.decoding import (
     megabytes,
     tidy,
 )
+from indexer.extraction import Job, ReaderPool, TooSlow
 from indexer.jsonl import JSONL_SUFFIXES
 from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode, walk
 from indexer.textfiles import HTML_SUFFIXES, TEXT_SUFFIXES, text_and_title
@@ -79,39 +81,118 @@ class Unchanged:
         self.path = valid_unicode(self.path)
 
 
-class TooSlow(Exception):
-    """A file took longer than its time limit to read."""
+@dataclass
+class _File:
+    """A file found under a root, checked and (a binary document) handed to a reader process."""
+
+    root: Path
+    path: Path
+    relpath: str
+    stat: os.stat_result
+    job: Job | None = None  # set for a binary document: the reader pool reads it meanwhile
 
 
-def read_file(
-    path: Path, root: Path, doc_ids: DocumentIds, relpath: str, time_limit: float = READ_TIME_LIMIT
-) -> Iterator[Document | Skipped | Notice]:
-    """The document(s) in one file: one for .txt/.md/.html, one per line for .jsonl."""
+FileCheck = Callable[[Path], bool]
+Found = Document | Skipped | Unchanged | Notice
+# Files found but not yet yielded: they wait behind a binary document being read, this many at most.
+MAX_AHEAD = 64
+
+
+def read_documents(
+    paths: Sequence[Path],
+    unchanged: FileCheck | None = None,
+    doc_ids: DocumentIds | None = None,
+    *,
+    follow_links: bool = False,
+    time_limit: float = READ_TIME_LIMIT,
+) -> Iterator[tuple[Path, Found]]:
+    """Every document (or skipped file) under the given folders and files, with its root PATH, in
+    the order they are found.
+
+    ``unchanged(path)`` lets the caller skip reading files it already holds as they are; ``doc_ids``
+    knows the ids the index already holds.  A file symlink that resolves outside every PATH is
+    skipped unless ``follow_links`` (it could serve /etc/passwd, or a private file, to searchers).
+    Binary documents are read by a ``ReaderPool`` a few files ahead of the one yielded; each file
+    may take ``time_limit`` seconds.
+    """
+    doc_ids = doc_ids or DocumentIds()
+    with ReaderPool(time_limit) as pool:
+        ahead: deque[tuple[Path, Found | _File]] = deque()
+        in_pool = 0
+        for root, entry in _found(paths, unchanged, follow_links):
+            if isinstance(entry, _File) and entry.path.suffix.lower() in DOCUMENT_SUFFIXES:
+                entry.job = pool.submit(entry.path)
+                in_pool += 1
+            ahead.append((root, entry))
+            while ahead and (_ready(ahead[0][1]) or in_pool >= pool.capacity or len(ahead) >= MAX_AHEAD):
+                root, entry = ahead.popleft()
+                in_pool -= isinstance(entry, _File) and entry.job is not None
+                yield from ((root, item) for item in _read(entry, pool, doc_ids))
+        for root, entry in ahead:
+            yield from ((root, item) for item in _read(entry, pool, doc_ids))
+
+
+def _ready(entry: Found | _File) -> bool:
+    """Whether ``entry`` can be yielded without waiting for the reader pool."""
+    return not isinstance(entry, _File) or entry.job is None
+
+
+def _found(
+    paths: Sequence[Path], unchanged: FileCheck | None, follow_links: bool
+) -> Iterator[tuple[Path, Found | _File]]:
+    """What the walk finds: files to read, and those skipped or unchanged without reading them."""
+    real_roots = [os.path.realpath(root) for root in paths]
+    for root in paths:
+        if not root.exists():
+            yield root, Skipped(str(root), "no such file or folder")
+            continue
+        for entry in walk(root):
+            if isinstance(entry, Skipped):
+                yield root, entry
+                continue
+            path, relpath = entry
+            if not follow_links and path.is_symlink() and not is_under(os.path.realpath(path), real_roots):
+                yield root, Skipped(str(path), "symlink outside the indexed folders", keeps_old=False)
+            elif unchanged is not None and unchanged(path):
+                yield root, Unchanged(str(path))
+            else:
+                yield root, _checked(root, path, relpath)
+
+
+def _checked(root: Path, path: Path, relpath: str) -> _File | Skipped:
+    """The file to read, or why it is not read (its type, not a regular file, its size)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        yield Skipped(str(path), f"unsupported file type {suffix or '(no extension)'}")
-        return
+        return Skipped(str(path), f"unsupported file type {suffix or '(no extension)'}")
     try:
         stat = path.stat()
-        if not stat_module.S_ISREG(stat.st_mode):
-            yield Skipped(str(path), "not a regular file")  # a FIFO would block the read forever
+    except OSError as error:
+        return Skipped(str(path), f"cannot read: {error.strerror or error}")
+    if not stat_module.S_ISREG(stat.st_mode):
+        return Skipped(str(path), "not a regular file")  # a FIFO would block the read forever
+    limit = readers.MAX_DOCUMENT_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_FILE_BYTES
+    if suffix not in JSONL_SUFFIXES and stat.st_size > limit:
+        return Skipped(str(path), f"too large ({megabytes(stat.st_size)}; the limit is {megabytes(limit)})")
+    return _File(root, path, relpath, stat)
+
+
+def _read(entry: Found | _File, pool: ReaderPool, doc_ids: DocumentIds) -> Iterator[Found]:
+    """The document(s) in one file: one for a text file or a binary document, one per line for a
+    .jsonl; what the walk found without reading is passed on."""
+    if not isinstance(entry, _File):
+        yield entry
+        return
+    path, pages, notice = entry.path, None, None
+    try:
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            yield from _jsonl_documents(path, entry.root, entry.stat, doc_ids)
             return
-        if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_documents(path, root, stat, doc_ids)
-            return
-        limit = readers.MAX_DOCUMENT_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_FILE_BYTES
-        if stat.st_size > limit:
-            yield Skipped(
-                str(path), f"too large ({megabytes(stat.st_size)}; the limit is {megabytes(limit)})"
-            )
-            return
-        pages = notice = None
-        with _time_limit(time_limit):
-            if suffix in DOCUMENT_SUFFIXES:
-                extracted = readers.read(path)
-                text, title = extracted.text, extracted.title or first_line_title(extracted.text)
-                pages, notice = extracted.pages, extracted.notice
-            else:
+        if entry.job is not None:
+            extracted = pool.result(entry.job)
+            text, title = extracted.text, extracted.title or first_line_title(extracted.text)
+            pages, notice = extracted.pages, extracted.notice
+        else:
+            with _time_limit(pool.time_limit):
                 text, title = text_and_title(path, decode_text(path.read_bytes()))
     except OSError as error:
         yield Skipped(str(path), f"cannot read: {error.strerror or error}")
@@ -120,15 +201,16 @@ def read_file(
         yield Skipped(str(path), str(error))
         return
     except TooSlow:
-        yield Skipped(str(path), f"took longer than {time_limit:g} s to read")
+        yield Skipped(str(path), f"took longer than {pool.time_limit:g} s to read")
         return
     if not text:
         yield Skipped(str(path), "no text")
         return
-    doc_id, renamed = doc_ids.file_id(root, path, relpath)
+    doc_id, renamed = doc_ids.file_id(entry.root, path, entry.relpath)
     if renamed is not None:
         yield renamed
-    yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime, pages, root=str(root))
+    stat = entry.stat
+    yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime, pages, root=str(entry.root))
     if notice:  # a partial read (an HWP's preview text only): indexed, and said
         yield Skipped(str(path), notice)
 
@@ -181,41 +263,3 @@ def _jsonl_documents(
             root=place.root or "",
             line=record.line,
         )
-
-
-FileCheck = Callable[[Path], bool]
-
-
-def read_documents(
-    paths: Sequence[Path],
-    unchanged: FileCheck | None = None,
-    doc_ids: DocumentIds | None = None,
-    *,
-    follow_links: bool = False,
-    time_limit: float = READ_TIME_LIMIT,
-) -> Iterator[tuple[Path, Document | Skipped | Unchanged | Notice]]:
-    """Every document (or skipped file) under the given folders and files, with its root PATH.
-
-    ``unchanged(path)`` lets the caller skip reading files it already holds as they are; ``doc_ids``
-    knows the ids the index already holds.  A file symlink that resolves outside every PATH is
-    skipped unless ``follow_links`` (it could serve /etc/passwd, or a private file, to searchers).
-    """
-    doc_ids = doc_ids or DocumentIds()
-    real_roots = [os.path.realpath(root) for root in paths]
-    for root in paths:
-        if not root.exists():
-            yield root, Skipped(str(root), "no such file or folder")
-            continue
-        for entry in walk(root):
-            if isinstance(entry, Skipped):
-                yield root, entry
-                continue
-            path, relpath = entry
-            if not follow_links and path.is_symlink() and not is_under(os.path.realpath(path), real_roots):
-                yield root, Skipped(str(path), "symlink outside the indexed folders", keeps_old=False)
-                continue
-            if unchanged is not None and unchanged(path):
-                yield root, Unchanged(str(path))
-                continue
-            for item in read_file(path, root, doc_ids, relpath, time_limit):
-                yield root, item

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from whoosh.fields import Schema
 from whoosh.writing import CLEAR
 
-from indexer.documents import Document, Unchanged, read_documents
+from indexer.documents import READ_TIME_LIMIT, Document, Unchanged, read_documents
 from indexer.schema import DARI_FIELDS, IndexIncompatible, make_schema, schema_problem
 from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
 from indexer.storage import CommitIndex, DurableStorage, IndexDamaged, IndexUnusable, has_commits
@@ -39,6 +39,7 @@ __all__ = [
     "IndexLocked",
     "IndexMissing",
     "IndexUnusable",
+    "READ_TIME_LIMIT",
     "ReindexSummary",
     "SkippedFiles",
     "WorkerFailed",
@@ -154,6 +155,7 @@ def reindex(
     strict: bool = False,
     procs: int | None = None,
     follow_links: bool = False,
+    read_timeout: float = READ_TIME_LIMIT,
 ) -> ReindexSummary:
     """Bring the index in line with the files under ``paths``.
 
@@ -163,7 +165,7 @@ def reindex(
     left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict`` raises SkippedFiles
     instead of committing when any file was skipped.  ``procs`` (default: one per core) processes
     analyse and write documents in parallel.  ``follow_links`` indexes file symlinks that lead
-    outside ``paths``.
+    outside ``paths``.  A file that takes longer than ``read_timeout`` seconds to read is skipped.
     """
     started = time.perf_counter()
     roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
@@ -196,7 +198,11 @@ def reindex(
             return path in kept_paths or any(str(parent) in kept_paths for parent in Path(path).parents)
 
         items = read_documents(
-            roots, unchanged=None if full else unchanged, doc_ids=doc_ids, follow_links=follow_links
+            roots,
+            unchanged=None if full else unchanged,
+            doc_ids=doc_ids,
+            follow_links=follow_links,
+            time_limit=read_timeout,
         )
         bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
         for _, item in bar:

@@ -28,6 +28,7 @@ FLOW = [
     "indexer.readers.pdf",
     "indexer.readers.pptx",
     "indexer.readers.xlsx",
+    "indexer.extraction",
     "indexer.textfiles",
     "indexer.jsonl",
     "indexer.documents",

@@ -297,8 +297,10 @@ def _print_results(results: SearchResults, color: bool) -> None:
     for rank, hit in enumerate(results.hits, start=1):
         title, doc_id = reveal_hidden(hit.title), reveal_hidden(hit.id)
         click.echo()
+        page = f"  p. {hit.page}" if hit.page else ""
         click.echo(
-            click.style(f"{rank}. {title}", bold=True) + f"  [{hit.lang}] {doc_id}  score {hit.score:.2f}"
+            click.style(f"{rank}. {title}", bold=True)
+            + f"  [{hit.lang}] {doc_id}{page}  score {hit.score:.2f}"
         )
         click.echo("   " + _terminal_snippet(hit.snippet, color))
 

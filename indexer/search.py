@@ -3,8 +3,9 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.  Imports ``analysis``, ``highlight``,
-``index``, ``query``, ``rerank``, ``scoring``, ``sources``, ``storage`` and ``suggest``.
+page's hits (``paging`` names their pages) and ``suggest`` offers a did-you-mean.
+Imports ``analysis``, ``highlight``, ``index``, ``paging``, ``query``, ``rerank``, ``scoring``,
+``sources``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
-from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
+from indexer.highlight import Span, Unit, best_match, query_units, snippet, unit_spans
 from indexer.index import open_index
+from indexer.paging import marked_pages, page_of
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -65,6 +67,7 @@ class Hit:
     score: float
     snippet: str  # escaped HTML; only <mark> is markup
     path: str
+    page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
 
 
 @dataclass
@@ -165,7 +168,8 @@ class SearchEngine:
         return self._current().document(id=doc_id)
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
-        """The document's body, escaped, with every match of ``query`` marked (None: no such id).
+        """The document's body, escaped, with every match of ``query`` marked and its page breaks
+        shown (None: no such id).
 
         An empty query marks nothing; the matches are the ones a search would highlight.  Bodies
         longer than MAX_MATCH_CHARS are cut there (a 10 MB text made a 20 MB page).
@@ -178,14 +182,16 @@ class SearchEngine:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return None
-        body = searcher.stored_fields(docnum)["body"]
+        stored = searcher.stored_fields(docnum)
+        body = stored["body"]
         spans: list[Span] = []
         if query.strip():
             bounded = expand_wildcards(parsed.tree, searcher.reader())
             if searcher.search(scored(bounded), filter={docnum}, limit=1):
                 offsets = matched_offsets(searcher, bounded, [docnum])[docnum]
                 spans = unit_spans(query_units(bounded), offsets, body)
-        return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
+        marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
+        return marked + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
         self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
@@ -242,11 +248,13 @@ def _ranked(
 
 def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
     body = hit["body"]
+    spans = unit_spans(units, offsets, body)
     return Hit(
         id=hit["id"],
         title=hit["title"],
         lang=hit["lang"],
         score=round(score, 4),
-        snippet=snippet(body, unit_spans(units, offsets, body)),
+        snippet=snippet(body, spans),
         path=hit["path"],
+        page=page_of(hit.get("pages"), best_match(body, spans)),
     )

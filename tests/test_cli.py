@@ -32,7 +32,7 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
     payload = json.loads(found.output)
     assert set(payload) == {"query", "total", "took_ms", "hits"}
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
-    assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet"}
+    assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet", "page"}
     assert "<mark>협력</mark>" in payload["hits"][0]["snippet"]
 
 

@@ -40,6 +40,7 @@ FLOW = [
     "indexer.scoring",
     "indexer.rerank",
     "indexer.highlight",
+    "indexer.paging",
     "indexer.suggest",
     "indexer.fuzzy",
     "indexer.search",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from faultkit import run_dari
+from faultkit import get, run_dari, serving
 from pptx import Presentation
 from pptx.util import Inches
 from reportlab.pdfbase import pdfmetrics
@@ -389,3 +389,34 @@ def test_dari_reindex_reports_the_unreadable_documents(documents_index: tuple[Pa
     assert "password.hwp: password-protected" in output
     assert "encrypted.pdf: encrypted (needs a password)" in output
     assert "Traceback" not in output
+
+
+def test_a_pdf_hit_names_its_page_and_the_document_shows_page_breaks(
+    documents_index: tuple[Path, str], tmp_path: Path
+) -> None:
+    index_dir, _ = documents_index
+    printed = run_dari("search", "청년고용장려금", "--index", str(index_dir))
+    assert printed.returncode == 0, printed.stderr
+    assert "report.pdf  p. 3  score" in printed.stdout
+    as_json = json.loads(run_dari("search", "청년고용장려금", "--index", str(index_dir), "--json").stdout)
+    assert [(hit["id"], hit["page"]) for hit in as_json["hits"]] == [("report.pdf", 3)]
+    assert (
+        json.loads(run_dari("search", "통계청", "--index", str(index_dir), "--json").stdout)["hits"][0][
+            "page"
+        ]
+        is None
+    )  # a DOCX flows: no pages
+    with serving(index_dir, tmp_path / "serve.log") as server:
+        status, body = get(server, "/api/search?q=decent%20work")
+        assert status == 200
+        assert [(hit["id"], hit["page"]) for hit in json.loads(body)["hits"]] == [("report.pdf", 2)]
+        status, body = get(
+            server, "/search?q=%EC%B2%AD%EB%85%84%EA%B3%A0%EC%9A%A9%EC%9E%A5%EB%A0%A4%EA%B8%88"
+        )
+        assert status == 200 and '<span class="page">p. 3</span>' in body.decode()
+        status, body = get(server, "/doc/report.pdf")
+        page = body.decode()
+        assert status == 200
+        breaks = '<span class="page-break" role="separator">p. {}</span>'
+        assert page.index("1쪽 국제노동기구") < page.index(breaks.format(2)) < page.index("2쪽 decent work")
+        assert page.index("2쪽 decent work") < page.index(breaks.format(3)) < page.index("3쪽 청년고용장려금")

@@ -48,6 +48,7 @@ def search():
                 "lang": hit.lang,
                 "score": hit.score,
                 "snippet": hit.snippet,
+                "page": hit.page,
                 "url": doc_url(hit.id, sargs.q),
             }
             for hit in results.hits

@@ -119,6 +119,11 @@ def openapi_spec() -> dict[str, Any]:
                             "type": "string",
                             "description": "Escaped HTML; only <mark> is markup",
                         },
+                        "page": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Page (slide, sheet) of the best passage; null: flowing text",
+                        },
                         "url": {"type": "string", "description": "Document page, matches marked"},
                     },
                 },

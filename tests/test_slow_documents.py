@@ -5,35 +5,10 @@ process that is killed; a timer signal cannot interrupt pdfium)."""
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 from faultkit import run_dari
-from test_readers import write_docx, write_pdf
-
-FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-
-
-def write_raw_pdf(path: Path, content: bytes, font: bytes = FONT) -> None:
-    """A one-page PDF written object by object around a compressed content stream."""
-    stream = zlib.compress(content, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
-        font,
-    ]
-    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(pdf))
+from test_readers import write_docx, write_pdf, write_raw_pdf
 
 
 def test_a_document_slower_than_the_read_timeout_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:

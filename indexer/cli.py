@@ -23,6 +23,7 @@ import click
 from indexer.display import reveal_hidden
 from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
+    READ_TIME_LIMIT,
     IndexLocked,
     IndexMissing,
     IndexUnusable,
@@ -71,8 +72,20 @@ def main() -> None:
 @click.option("--full", is_flag=True, help="Rebuild from PATHS instead of updating.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file has to be skipped.")
 @click.option("--follow-links", is_flag=True, help="Also index file symlinks that lead outside PATHS.")
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=READ_TIME_LIMIT,
+    show_default=True,
+    help="Seconds one file may take to read; a slower one is skipped.",
+)
 def reindex_command(
-    paths: tuple[Path, ...], index_dir: Path | None, full: bool, strict: bool, follow_links: bool
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    full: bool,
+    strict: bool,
+    follow_links: bool,
+    read_timeout: float,
 ) -> None:
     """Index the folders or files PATHS (default: the bundled seeds/).
 
@@ -88,6 +101,7 @@ def reindex_command(
             progress=sys.stderr.isatty(),
             strict=strict,
             follow_links=follow_links,
+            read_timeout=read_timeout,
         )
     except (IndexLocked, WorkerFailed, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
@@ -327,9 +341,10 @@ def _print_results(results: SearchResults, color: bool) -> None:
     for rank, hit in enumerate(results.hits, start=first + 1):
         title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
+        page = f"  p. {hit.page}" if hit.page else ""
         click.echo(
             click.style(f"{rank}. {title}", bold=True)
-            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}  score {hit.score:.2f}"
+            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}{page}  score {hit.score:.2f}"
         )
         click.echo(f"   {file}")
         click.echo("   " + _terminal_snippet(hit.snippet, color))

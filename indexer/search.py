@@ -3,10 +3,10 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
-BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits, ``suggest`` offers a
-did-you-mean and ``facets`` counts and filters by file.  Imports ``analysis``, ``bridge``,
-``documents``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``query``, ``rerank``,
-``scoring``, ``storage`` and ``suggest``.
+BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits (``paging`` names their
+pages), ``suggest`` offers a did-you-mean and ``facets`` counts and filters by file.
+Imports ``analysis``, ``bridge``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``paging``,
+``query``, ``rerank``, ``scoring``, ``sources``, ``storage`` and ``suggest``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
 from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
-from indexer.documents import relative_path
 from indexer.facets import (
     NO_FILTERS,
     SORTS,
@@ -39,10 +38,11 @@ from indexer.facets import (
     parse_filters,
     with_language,
 )
-from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
+from indexer.highlight import Span, Unit, best_match, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.lexicon import Lexicon
 from indexer.lexicon import lexicon as process_lexicon
+from indexer.paging import marked_pages, page_of
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -57,6 +57,7 @@ from indexer.query import (
 )
 from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
 from indexer.suggest import suggestion
 
@@ -90,6 +91,7 @@ class Hit:
     type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
     modified: str  # the file's modification time, ISO 8601 (UTC)
     file: str  # the absolute path, for the command line only
+    page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
 
 
 @dataclass
@@ -201,7 +203,8 @@ class SearchEngine:
         return self._current().document(id=doc_id)
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
-        """The document's body, escaped, with every match of ``query`` marked (None: no such id).
+        """The document's body, escaped, with every match of ``query`` marked and its page breaks
+        shown (None: no such id).
 
         An empty query marks nothing; the matches are the ones a search would highlight.  Bodies
         longer than MAX_MATCH_CHARS are cut there (a 10 MB text made a 20 MB page).
@@ -214,14 +217,16 @@ class SearchEngine:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return None
-        body = searcher.stored_fields(docnum)["body"]
+        stored = searcher.stored_fields(docnum)
+        body = stored["body"]
         spans: list[Span] = []
         if query.strip():
             bounded = expand_wildcards(parsed.tree, searcher.reader())
             if searcher.search(scored(bounded), filter={docnum}, limit=1):
                 offsets = matched_offsets(searcher, bounded, [docnum])[docnum]
                 spans = unit_spans(query_units(bounded), offsets, body)
-        return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
+        marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
+        return marked + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
         """The best documents of the other language for this one (Korean for English and back;
@@ -352,14 +357,17 @@ def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
 
 def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
     body = hit["body"]
+    spans = unit_spans(units, offsets, body)
+    spans = unit_spans(units, offsets, body)
     return Hit(
         id=hit["id"],
         title=hit["title"],
         lang=hit["lang"],
         score=round(score, 4),
-        snippet=snippet(body, unit_spans(units, offsets, body)),
+        snippet=snippet(body, spans),
         path=facts.path,
         type=facts.type,
         modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
         file=facts.absolute,
+        page=page_of(hit.get("pages"), best_match(body, spans)),
     )

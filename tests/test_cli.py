@@ -43,7 +43,17 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
         "bridged",
     }
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
-    assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet", "path", "type", "modified"}
+    assert set(payload["hits"][0]) == {
+        "id",
+        "title",
+        "lang",
+        "score",
+        "snippet",
+        "path",
+        "type",
+        "modified",
+        "page",
+    }
     assert "<mark>협력</mark>" in payload["hits"][0]["snippet"]
 
 

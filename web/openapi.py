@@ -159,6 +159,11 @@ def openapi_spec() -> dict[str, Any]:
                             "type": "string",
                             "description": "Escaped HTML; only <mark> is markup",
                         },
+                        "page": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Page (slide, sheet) of the best passage; null: flowing text",
+                        },
                         "url": {"type": "string", "description": "Document page, matches marked"},
                         "path": {"type": "string", "description": "Relative to its indexed folder"},
                         "type": {"type": "string", "description": "txt, md, html, jsonl, pdf, hwp, …"},

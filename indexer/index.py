@@ -50,6 +50,7 @@ from indexer.storage import (
     IndexUnusable,
     has_commits,
 )
+from indexer.surface import SurfaceWordsField
 
 PID_FILE = "dari-writer.pid"
 # The files whose last read had bad lines: they are read (and their lines reported) again on every
@@ -64,7 +65,7 @@ BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
 # Raised when documents or their analysis change so that an index made before cannot be read or
 # updated as it is (``dari reindex --full`` rebuilds it).  Stored in every commit's schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: American spellings and folded accents (labour → labor), surface words
 DARI_FIELDS = {"id", "body", "path", "hash"}  # what any dari index, of any version, has
 
 
@@ -139,6 +140,7 @@ def make_schema() -> Schema:
         mtime=STORED,
         hash=STORED,
         pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
+        words=SurfaceWordsField(),  # Korean words as written, the vocabulary of forgiving search
     )
     schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
     return schema
@@ -568,4 +570,5 @@ def _fields(doc: Document) -> dict:
         "mtime": doc.mtime,
         "hash": doc.hash,
         "pages": doc.pages,
+        "words": (doc.title, doc.text),
     }

@@ -115,7 +115,11 @@ class BilingualParser(QueryParser):
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self.remove_plugin_class(RangePlugin)
         self.add_plugin(SignsPlugin())
-        searchable = "|".join(name for name, field_type in schema.items() if field_type.indexed)
+        searchable = "|".join(
+            name
+            for name, field_type in schema.items()
+            if field_type.indexed and not getattr(field_type, "internal", False)
+        )
         self.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._analyzer = schema["body"].analyzer
 

@@ -3,7 +3,8 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits and ``suggest`` offers a did-you-mean.
+page's hits; ``forgive`` reads unknown words as what they were probably meant to be (searched beside
+them unless ``fuzzy=False``) and offers the did-you-mean.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.index import EmptyIndexError
 
 from indexer.analysis import SURROGATE, warm_up
+from indexer.forgive import Forgiver
 from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.query import (
@@ -38,7 +40,6 @@ from indexer.query import (
 from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
 from indexer.storage import CommitFile, IndexDamaged
-from indexer.suggest import suggestion
 
 logger = logging.getLogger("dari")
 
@@ -73,6 +74,9 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     suggestion: str | None = None
+    corrected: dict[str, str] = field(default_factory=dict)  # a word that found nothing → searched as
+    typed_in: str | None = None  # "english-mode" / "korean-mode": the keyboard was in the other mode
+    read_as: str = ""  # the query as searched (with ``corrected`` applied)
 
 
 class SearchEngine:
@@ -88,7 +92,9 @@ class SearchEngine:
         self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
+        self._forgiver = Forgiver(self._searcher, self._parser, self._analyzer)
         warm_up()  # the first Kiwi call costs ~2 s: pay it at start-up, not on a user's query
+        self._forgiver.vocabulary  # noqa: B018 — and the fuzzy vocabulary's build (benchmarks/README.md)
         self._lock = threading.Lock()  # Whoosh searchers are not safe to share across threads
 
     def refresh(self) -> None:
@@ -114,6 +120,7 @@ class SearchEngine:
             self._commit = commit  # said once, not at every request
             return
         old, self._searcher, self._commit = self._searcher, new, commit
+        self._forgiver = Forgiver(new, self._parser, self._analyzer)  # its vocabulary: on first use
         old.close()
 
     def _newest_commit(self) -> CommitFile | None:
@@ -163,24 +170,36 @@ class SearchEngine:
             return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def search(
-        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
+        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10, fuzzy: bool = True
     ) -> SearchResults:
-        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
+        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets; with
+        ``fuzzy``, words that find nothing are also searched as ``forgive`` reads them."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         validate(query, lang, page, per_page)
         started = time.perf_counter()
-        parsed = self._parser.read(query)
-        grams = self._query_grams(query)
         with self._lock:
             self._refresh()
+            forgiven = self._forgiver.forgive(query, fuzzy)
+            parsed = self._parser.read(query, forgiven.parser_variants(), forgiven.searched)
+            grams = self._query_grams(forgiven.searched)
             bounded, filters = split_filters(self._bounded(parsed))
             allow = all_of([*filters, lang_filter(lang)])
             total, ranked, offsets = self._ranked(bounded, grams, parsed.typed, allow, page, per_page)
             units = query_units(bounded)
             hits = [self._hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
-            did_you_mean = suggestion(self._searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, did_you_mean)
+        return SearchResults(
+            query,
+            total,
+            round(took_ms, 2),
+            hits,
+            page,
+            per_page,
+            forgiven.suggestion,
+            forgiven.corrected,
+            forgiven.typed_in,
+            forgiven.searched,
+        )
 
     def _ranked(
         self,

@@ -39,6 +39,13 @@ index_option = click.option(
 )
 
 
+no_fuzzy_option = click.option(
+    "--no-fuzzy",
+    is_flag=True,
+    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
+)
+
+
 def resolve_index(index_dir: Path | None) -> Path:
     return index_dir or default_index_dir()
 
@@ -102,10 +109,14 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--lang", type=click.Choice(["ko", "en"]), default=None, help="Only this language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search_command(query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool) -> None:
+@no_fuzzy_option
+def search_command(
+    query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool, no_fuzzy: bool
+) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
-        results = SearchEngine(resolve_index(index_dir)).search(query, lang=lang, per_page=limit)
+        engine = SearchEngine(resolve_index(index_dir))
+        results = engine.search(query, lang=lang, per_page=limit, fuzzy=not no_fuzzy)
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
@@ -206,13 +217,27 @@ def _as_json(results: SearchResults) -> dict:
         {key: value for key, value in dataclasses.asdict(hit).items() if key != "path"}
         for hit in results.hits
     ]
-    return {"query": results.query, "total": results.total, "took_ms": results.took_ms, "hits": hits}
+    return {
+        "query": results.query,
+        "total": results.total,
+        "took_ms": results.took_ms,
+        "hits": hits,
+        "suggestion": results.suggestion,
+        "corrected": results.corrected,
+        "typed_in": results.typed_in,
+    }
 
 
 def _print_results(results: SearchResults, color: bool) -> None:
     """Titles, ids and snippets with bidi controls and invisible characters shown as <U+202E>, and
     terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
     click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")  # repr escapes
+    if results.corrected:
+        mode = {"english-mode": " (typed in English mode)", "korean-mode": " (typed in Korean mode)"}
+        shown = f"Showing results for {results.read_as!r}{mode.get(results.typed_in, '')}"
+        click.echo(f"{shown}; --no-fuzzy searches the words as typed")
+    elif results.suggestion:
+        click.echo(f"Did you mean {results.suggestion!r}?")
     for rank, hit in enumerate(results.hits, start=1):
         title, doc_id = reveal_hidden(hit.title), reveal_hidden(hit.id)
         click.echo()
@@ -249,11 +274,16 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the top 100 hits of every query to this TREC run file.",
 )
-def eval_command(eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None) -> None:
+@no_fuzzy_option
+def eval_command(
+    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, no_fuzzy: bool
+) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
-        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out)
+        report = evaluate(
+            eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out, fuzzy=not no_fuzzy
+        )
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

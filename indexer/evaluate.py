@@ -71,9 +71,10 @@ def evaluate(
     depth: int = 100,
     progress: bool = False,
     run_out: Path | None = None,
+    fuzzy: bool = True,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do, and score the top `depth` hits of each."""
+    `SearchEngine.search` as users do (``fuzzy`` as its switch), and score the top `depth` hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
@@ -83,7 +84,7 @@ def evaluate(
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
-                hits = engine.search(text, per_page=depth).hits
+                hits = engine.search(text, per_page=depth, fuzzy=fuzzy).hits
             except QueryError:
                 hits = []  # a question the query syntax rejects finds nothing, as for a user
             latencies.append((time.perf_counter() - started) * 1000)

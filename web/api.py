@@ -48,11 +48,13 @@ def search():
                 "lang": hit.lang,
                 "score": hit.score,
                 "snippet": hit.snippet,
-                "url": doc_url(hit.id, sargs.q),
+                "url": doc_url(hit.id, results.read_as),
             }
             for hit in results.hits
         ],
         suggestion=results.suggestion,
+        corrected=results.corrected,
+        typed_in=results.typed_in,
     )
 
 

@@ -33,6 +33,7 @@ class SearchArgs:
     lang: str  # one of LANGS
     page: int
     per_page: int
+    fuzzy: bool = True  # off: the words as typed
 
     @property
     def lang_filter(self) -> str | None:
@@ -70,12 +71,17 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
     # The page cap keeps `page * per_page` (what Whoosh collects) bounded.
     page = _int_arg(args, "page", 1, 1, MAX_PAGE)
     per_page = _int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    return SearchArgs(q=q, lang=lang, page=page, per_page=per_page)
+    fuzzy = args.get("fuzzy", "").strip().lower() or "on"
+    if fuzzy not in ("on", "off"):
+        raise ParamError("bad_fuzzy", "fuzzy must be on or off")
+    return SearchArgs(q=q, lang=lang, page=page, per_page=per_page, fuzzy=fuzzy == "on")
 
 
 def run_search(sargs: SearchArgs) -> SearchResults:
     """Search with validated arguments; the engine's QueryError propagates to the caller."""
-    return engine().search(sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page)
+    return engine().search(
+        sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page, fuzzy=sargs.fuzzy
+    )
 
 
 def doc_url(doc_id: str, q: str = "") -> str:

@@ -63,10 +63,17 @@ def openapi_spec() -> dict[str, Any]:
                                 "default": 10,
                             },
                         },
+                        {
+                            "name": "fuzzy",
+                            "in": "query",
+                            "description": "off: search the words exactly as typed (no typo, keyboard or "
+                            "initials reading; the did-you-mean is still given)",
+                            "schema": {"type": "string", "enum": ["on", "off"], "default": "on"},
+                        },
                     ],
                     "responses": {
                         "200": {"description": "Results", "content": _json_of("SearchResults")},
-                        "400": _error_response("Bad q, lang, page or per_page"),
+                        "400": _error_response("Bad q, lang, page, per_page or fuzzy"),
                     },
                 }
             },
@@ -131,7 +138,18 @@ def openapi_spec() -> dict[str, Any]:
                         "suggestion": {
                             "type": "string",
                             "nullable": True,
-                            "description": "Did-you-mean for a misspelt query",
+                            "description": "Did-you-mean for a misspelt query (Korean or English)",
+                        },
+                        "corrected": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "Each typed word that found nothing and what it was searched as",
+                        },
+                        "typed_in": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["english-mode", "korean-mode", None],
+                            "description": "A word was read as typed with the keyboard in the other mode",
                         },
                     },
                 },

@@ -23,8 +23,9 @@ LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixe
 def search_url(sargs: SearchArgs, **changes: object) -> str:
     """Link to the same search with some arguments changed; defaults are left out of the URL."""
     args = {"q": sargs.q, "lang": sargs.lang, "page": sargs.page, "per_page": sargs.per_page}
+    args["fuzzy"] = "on" if sargs.fuzzy else "off"
     args.update(changes)
-    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    defaults = {"lang": "all", "page": 1, "per_page": DEFAULT_PER_PAGE, "fuzzy": "on"}
     kept = {k: v for k, v in args.items() if defaults.get(k) != v}
     return url_for("pages.search", **kept)
 

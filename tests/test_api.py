@@ -15,7 +15,7 @@ from indexer.index import reindex
 from web import create_app
 
 HIT_KEYS = {"id", "title", "lang", "score", "snippet", "url"}
-RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "suggestion"}
+RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "suggestion", "corrected", "typed_in"}
 
 
 def api_search(client, **params):

@@ -29,7 +29,7 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
     found = runner.invoke(main, ["search", "협력을", "--index", str(tmp_index), "--json", "--limit", "3"])
     assert found.exit_code == 0, found.output
     payload = json.loads(found.output)
-    assert set(payload) == {"query", "total", "took_ms", "hits"}
+    assert set(payload) == {"query", "total", "took_ms", "hits", "suggestion", "corrected", "typed_in"}
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
     assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet"}
     assert "<mark>협력</mark>" in payload["hits"][0]["snippet"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from whoosh.support.levenshtein import distance
 
 from indexer import suggest
-from indexer.analysis import latin_term
+from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_term
 from indexer.fuzzy import edit_budget
 from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
@@ -37,6 +37,8 @@ MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabula
 INITIALS_CANDIDATES = 5  # words searched for one word of initials, the most frequent first
 NAME_WEIGHT = 0.5  # a name variant (Houngbo for Hounbo) counts half as much as the name typed
 NAME_MIN_LETTERS = 5  # shorter capitalised words have too many one-edit neighbours (Lee, Lea)
+NAME_RUN_MIN_LETTERS = 4  # an unknown word of a name run shorter than this is a name (Kim), not a typo
+UNINDEXED = ENGLISH_STOPWORDS | QUESTION_WORDS
 SYNTAX = re.compile(r'["*?~^:()\[\]{}]')  # a token holding these is query syntax, never corrected
 EDGE_PUNCTUATION = ".,!?;"
 HANGUL_WORD = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]+")
@@ -63,12 +65,13 @@ class Forgiveness:
         return {word: [(v.text, v.weight) for v in found] for word, found in self.variants.items()}
 
 
-def correctable_words(query: str) -> list[str]:
-    """The query's plain words that forgiving search may read otherwise, each distinct one once."""
+def correctable_words(query: str) -> dict[str, bool]:
+    """The query's plain words that forgiving search may read otherwise, each distinct one once, and
+    whether it stands in a run of capitalised words (a name)."""
     tokens = list(re.finditer(r"\S+", query))
     # Title-case words (not acronyms or operators) side by side are a name: Kim Young-hoon.
     capitalised = [t.group()[:1].isupper() and not t.group().isupper() for t in tokens]
-    words: list[str] = []
+    words: dict[str, bool] = {}
     in_phrase = False
     for i, token in enumerate(tokens):
         raw = token.group()
@@ -86,12 +89,11 @@ def correctable_words(query: str) -> list[str]:
             or text in OPERATORS
             or any(char.isdigit() for char in text)
             or (text.isupper() and len(text) > 1)  # IKORP, ILO: acronyms
-            or in_name_run
             or not (HANGUL_WORD.fullmatch(text) or LATIN_WORD.fullmatch(text))
         ):
             continue
-        words.append(text)
-    return list(dict.fromkeys(words))
+        words.setdefault(text, bool(in_name_run))
+    return words
 
 
 class Forgiver:
@@ -116,14 +118,20 @@ class Forgiver:
         readings: dict[str, list[Variant]] = {}
         corrected: dict[str, str] = {}
         typed_in = None
-        words = correctable_words(query)[:MAX_CORRECTED]
+        words = correctable_words(query)
         if len(words) > 1 and (initials := choseong_query(query)) and (whole := self._initials(initials)):
             # ㅅㅇ ㄱㅇㅅㅌ: the initials of one compound (서울고용센터) typed with its parts apart
-            readings, corrected = {words[0]: whole}, {query.strip(): whole[0].text}
-            words = []
-        for word in words:
-            found = self._read(word)
+            readings, corrected = {next(iter(words)): whole}, {query.strip(): whole[0].text}
+            words = {}
+        looked_up = 0
+        for word, in_name_run in words.items():
+            if looked_up == MAX_CORRECTED:
+                break
+            found = self._read(word, in_name_run)
             if found is None:
+                continue
+            looked_up += 1
+            if not found[0]:
                 continue
             variants, mode, replaces = found
             readings[word] = variants
@@ -136,24 +144,33 @@ class Forgiver:
             return Forgiveness(suggestion=suggestion, searched=query)
         return Forgiveness(readings, corrected, typed_in, suggestion, _rewritten(query, corrected))
 
-    def _read(self, word: str) -> tuple[list[Variant], str | None, bool] | None:
-        """(variants, keyboard mode, whether they replace a word that finds nothing), or None."""
+    def _read(self, word: str, in_name_run: bool) -> tuple[list[Variant], str | None, bool] | None:
+        """(variants, keyboard mode, whether they replace a word that finds nothing), empty when none
+        was found; None when the word was not looked up (it is found as typed, or is a stopword).  A word
+        of a capitalised run (a name: Kim Young-hoon) is only read when it finds nothing and is long
+        enough not to be a short name (Kim)."""
         if HANGUL_WORD.fullmatch(word):
             if initials := choseong_query(word):
-                return _nonempty(self._initials(initials), None, True)
-            if self._finds(word):
-                return None
+                return self._initials(initials), None, True
             if not all(map(is_syllable, word)):  # lone letters: ㅗ디ㅣㅐ is hello typed in Korean mode
-                return _nonempty(self._latin_slip(word), "korean-mode", True)
-            return _nonempty(self._korean_typo(word), None, True)
+                return self._latin_slip(word), "korean-mode", True
+        if not any(True for _ in self._analyzer(word, mode="query")):
+            return None  # a stopword
         if self._finds(word):
-            return _nonempty(self._name_variant(word), None, False)
+            may_be_name = word[:1].isupper() and len(word) >= NAME_MIN_LETTERS and not in_name_run
+            return (self._name_variant(word), None, False) if may_be_name else None
+        if in_name_run and len(word) < NAME_RUN_MIN_LETTERS:
+            return None
+        if HANGUL_WORD.fullmatch(word):
+            return self._korean_typo(word), None, True
         if is_korean_slip(word) and self._finds(latin_to_hangul(word)):
             return [Variant(latin_to_hangul(word), 1.0)], "english-mode", True
         nearest = suggest.nearest_word(self._searcher, self._analyzer, word)
         if nearest is None:
-            return None
+            return [], None, True
         edits = distance(nearest.lower(), word.lower())
+        if any(distance(word.lower(), stopword) <= edits for stopword in UNINDEXED):
+            return [], None, True  # Whaat is What, not Wheat: a word the index leaves out is as near
         return [Variant(nearest, _trust(edits, suggest.max_distance(word)))], None, True
 
     def _finds(self, word: str) -> bool:
@@ -211,10 +228,6 @@ class Forgiver:
         spellings = suggest.spellings(self._searcher, max(more)[1])
         best = min(spellings, key=lambda spelling: (distance(spelling, word.lower()), spelling), default=None)
         return [Variant(best.capitalize(), NAME_WEIGHT)] if best else []
-
-
-def _nonempty(variants: list[Variant], mode: str | None, replaces: bool):
-    return (variants, mode, replaces) if variants else None
 
 
 def _trust(edits: float, budget: int) -> float:

@@ -42,10 +42,15 @@ def nearest_word(searcher, analyzer, word: str) -> str | None:
         candidates,
         key=lambda c: (min(distance(c, terms[0]), distance(c, typed)), -reader.doc_frequency("body", c)),
     )
-    found = set().union(*(spellings(searcher, candidate) for candidate in ranked[:CANDIDATES]))
+    # Each spelling with the rank of its stem: of two as near to what was typed, the more frequent.
+    found = {
+        spelling: rank
+        for rank, candidate in reversed(list(enumerate(ranked[:CANDIDATES])))
+        for spelling in spellings(searcher, candidate)
+    }
     if not found:
         return None
-    best = min(found, key=lambda spelling: (distance(spelling, typed), spelling))
+    best = min(found, key=lambda spelling: (distance(spelling, typed), found[spelling], spelling))
     return best.capitalize() if word[:1].isupper() else best
 
 

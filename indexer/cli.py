@@ -54,6 +54,11 @@ bridge_option = click.option(
     default=True,
     help="Search the words as typed only, without their Korean/English translations.",
 )
+no_fuzzy_option = click.option(
+    "--no-fuzzy",
+    is_flag=True,
+    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
+)
 
 
 def resolve_index(index_dir: Path | None) -> Path:
@@ -145,6 +150,7 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
 @bridge_option
+@no_fuzzy_option
 def search_command(
     query: str,
     index_dir: Path | None,
@@ -158,12 +164,15 @@ def search_command(
     sort: str,
     as_json: bool,
     bridge: bool,
+    no_fuzzy: bool,
 ) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
         filters = parse_filters(lang, types, path, modified_after, modified_before)
         engine = SearchEngine(resolve_index(index_dir), warm=False)
-        results = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge)
+        results = engine.search(
+            query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge, fuzzy=not no_fuzzy
+        )
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
@@ -338,6 +347,12 @@ def _print_results(results: SearchResults, color: bool) -> None:
     if results.bridged:
         also = ", ".join(dict.fromkeys(term for terms in results.bridged.values() for term in terms))
         click.echo(f"also searched: {reveal_hidden(also)}")
+    if results.corrected:
+        mode = {"english-mode": " (typed in English mode)", "korean-mode": " (typed in Korean mode)"}
+        shown = f"Showing results for {results.read_as!r}{mode.get(results.typed_in, '')}"
+        click.echo(f"{shown}; --no-fuzzy searches the words as typed")
+    elif results.suggestion:
+        click.echo(f"Did you mean {results.suggestion!r}?")
     for rank, hit in enumerate(results.hits, start=first + 1):
         title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
@@ -383,13 +398,27 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
 @bridge_option
+@no_fuzzy_option
 def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool, bridge: bool
+    eval_dir: Path,
+    index_dir: Path | None,
+    as_json: bool,
+    run_out: Path | None,
+    per_query: bool,
+    bridge: bool,
+    no_fuzzy: bool,
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
-        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out, bridge=bridge)
+        report = evaluate(
+            eval_set,
+            index_dir,
+            progress=sys.stderr.isatty(),
+            run_out=run_out,
+            bridge=bridge,
+            fuzzy=not no_fuzzy,
+        )
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

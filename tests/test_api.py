@@ -26,6 +26,9 @@ RESULT_KEYS = {
     "facets",
     "sort",
     "bridged",
+    "corrected",
+    "typed_in",
+    "read_as",
 }
 
 

@@ -41,6 +41,9 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
         "facets",
         "sort",
         "bridged",
+        "corrected",
+        "typed_in",
+        "read_as",
     }
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
     assert set(payload["hits"][0]) == {

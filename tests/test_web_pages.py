@@ -67,10 +67,10 @@ def test_pagination_links(client):
 
 
 def test_no_results_state_with_suggestion(client):
-    body = page(client, "/search", q="labr polcy")
+    body = page(client, "/search", q="labr polcy", fuzzy="off")
     assert "결과가 없습니다" in body and "No results for “labr polcy”" in body
     assert "Did you mean" in body
-    assert "/search?q=labor+policy" in hrefs(body)
+    assert "/search?q=labor+policy&fuzzy=off" in hrefs(body)
 
 
 def test_bad_arguments_render_an_error_page(client):

@@ -37,9 +37,17 @@ def search_url(sargs: SearchArgs, **changes: object) -> str:
         "page": sargs.page,
         "per_page": sargs.per_page,
         "bridge": "on" if sargs.bridge else "off",
+        "fuzzy": "on" if sargs.fuzzy else "off",
     }
     args.update(changes)
-    defaults = {"lang": "all", "sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE, "bridge": "on"}
+    defaults = {
+        "lang": "all",
+        "sort": "relevance",
+        "page": 1,
+        "per_page": DEFAULT_PER_PAGE,
+        "bridge": "on",
+        "fuzzy": "on",
+    }
     kept = {k: v for k, v in args.items() if defaults.get(k) != v and v != ""}
     return url_for("pages.search", **kept)
 

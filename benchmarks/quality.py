@@ -11,6 +11,7 @@ one field holding title + text, each with its own analyzer:
   bigram   Hangul character bigrams + lowercase Latin words (Lucene's CJKAnalyzer)
   nori     mecab-ko-dic morphemes, compounds split, Nori's default stop tags (Elasticsearch nori)
   porter2  `\\w+` lowercase + Snowball English stems (Lucene's EnglishAnalyzer without stopwords)
+`--sets crosslingual` adds benchmarks/crosslingual.py's rows (the bridge on koen_parallel).
 The mixed index holds the three corpora plus both sides of koen_parallel as distractors; each query
 set is scored against it. Needs the `bench` extra: pip install -e '.[bench]'.
 --forgiving scores forgiving search instead: the clean sets, korquad's titles as navigational queries
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import bm25s
+import crosslingual
 import mecab_ko
 import Stemmer
 from typo_sets import question_typos, title_sets
@@ -263,7 +265,10 @@ def main(argv: list[str] | None = None) -> None:
             mixed_docs = [d for s in SETS for d in corpora[s]] + distractors
             for s in SETS:
                 rows.append(score_set(f"mixed:{s}", evals[s], mixed_docs, mixed_dir, args.progress))
-    print_table(rows)
+    if rows:
+        print_table(rows)
+    if "crosslingual" in wanted:  # koen_parallel's park-test through the bridge (its own table)
+        crosslingual.main(["--sample", str(args.sample)] if args.sample else [])
     queries = args.sample or "all"
     seconds = time.perf_counter() - started
     print(f"\n{queries} queries per set; {seconds:.0f} s; baselines: BM25 k1=0.9 b=0.4")

@@ -16,7 +16,7 @@ Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|
     | PositionFilter()      numbers the kept tokens so phrases ignore dropped particles.
 
 The analyzer is pickled into the Whoosh schema, so it holds no Kiwi or stemmer object: both live in
-module-level caches, created once per process.
+module-level caches, created once per process.  Imports nothing of dari.
 """
 
 from __future__ import annotations

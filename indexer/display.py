@@ -3,6 +3,7 @@
 A file named ``report``, U+202E (RIGHT-TO-LEFT OVERRIDE), ``txt.exe`` shows as ``reportexe.txt``:
 the bidi controls turn the rest of a line around, and zero-width characters hide in a word. Shown as
 ``<U+202E>`` they cannot pass for other text. Data (JSON, the index) keeps the exact text.
+Imports nothing of dari.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 An eval dir holds `corpus.jsonl` ({"id","title","text"}), `queries.jsonl` ({"id","text"}) and
 `qrels.tsv` (qid<TAB>docid<TAB>grade). Metrics follow trec_eval's conventions: nDCG uses linear
 graded gains with a log2(rank + 1) discount, a document is relevant when its grade is > 0, and only
-queries that have at least one relevant document are scored.
+queries that have at least one relevant document are scored.  Imports ``index``, ``lexicon`` and ``search``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from indexer.index import reindex
+from indexer.lexicon import Lexicon
 from indexer.search import QueryError, SearchEngine
 
 Run = Mapping[str, Sequence[tuple[str, float]]]  # qid -> ranked (docid, score), best first
@@ -55,10 +56,20 @@ class Metrics:
 
 
 @dataclass
+class QueryRank:
+    """Where one judged query put its first relevant document (None: not in the top ``depth``)."""
+
+    id: str
+    query: str
+    rank: int | None
+
+
+@dataclass
 class EvalReport:
     metrics: Metrics
     p50_ms: float
     p95_ms: float
+    per_query: list[QueryRank] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float | int]:
         return {**self.metrics.as_dict(), "p50_ms": self.p50_ms, "p95_ms": self.p95_ms}
@@ -71,27 +82,41 @@ def evaluate(
     depth: int = 100,
     progress: bool = False,
     run_out: Path | None = None,
+    bridge: bool = True,
+    lexicon: Lexicon | None = None,
     fuzzy: bool = True,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do (``fuzzy`` as its switch), and score the top `depth` hits of each."""
+    `SearchEngine.search` as users do (``bridge``: with translations, ``fuzzy``: forgiving), and
+    score the top `depth` hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
-        engine = SearchEngine(Path(folder))
+        engine = SearchEngine(Path(folder), lexicon=lexicon)
         run: dict[str, list[tuple[str, float]]] = {}
         latencies = []
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
-                hits = engine.search(text, per_page=depth, fuzzy=fuzzy).hits
+                hits = engine.search(text, per_page=depth, bridge=bridge, fuzzy=fuzzy).hits
             except QueryError:
                 hits = []  # a question the query syntax rejects finds nothing, as for a user
             latencies.append((time.perf_counter() - started) * 1000)
             run[qid] = [(hit.id, hit.score) for hit in hits]
     if run_out is not None:
         write_trec_run(run, run_out)
-    return EvalReport(score_run(run, eval_set.qrels), percentile(latencies, 50), percentile(latencies, 95))
+    ranks = [
+        QueryRank(qid, eval_set.queries.get(qid, ""), first_relevant_rank(_ids(run.get(qid, ())), rels))
+        for qid, rels in eval_set.qrels.items()
+        if any(grade > 0 for grade in rels.values())
+    ]
+    return EvalReport(
+        score_run(run, eval_set.qrels), percentile(latencies, 50), percentile(latencies, 95), ranks
+    )
+
+
+def _ids(ranked: Sequence[tuple[str, float]]) -> list[str]:
+    return [doc for doc, _ in ranked]
 
 
 def load_eval_set(eval_dir: Path) -> EvalSet:
@@ -146,11 +171,14 @@ def ndcg_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:
     return dcg / ideal
 
 
+def first_relevant_rank(ranked: Sequence[str], judged: Mapping[str, int]) -> int | None:
+    """The 1-based rank of the first relevant document of ``ranked`` (None: none is there)."""
+    return next((rank for rank, doc in enumerate(ranked, 1) if judged.get(doc, 0) > 0), None)
+
+
 def reciprocal_rank_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:
-    for i, doc in enumerate(ranked[:k]):
-        if judged.get(doc, 0) > 0:
-            return 1.0 / (i + 1)
-    return 0.0
+    rank = first_relevant_rank(ranked[:k], judged)
+    return 1.0 / rank if rank else 0.0
 
 
 def recall_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:
@@ -165,7 +193,7 @@ def score_run(run: Run, qrels: Qrels) -> Metrics:
         return Metrics(0.0, 0.0, 0.0, 0.0, 0)
     per_query = []
     for qid, rels in judged.items():
-        ranked = [doc for doc, _ in run.get(qid, ())]
+        ranked = _ids(run.get(qid, ()))
         per_query.append(
             (
                 ndcg_at(ranked, rels, 10),

@@ -14,6 +14,7 @@ C++, for a build of 15 s and 150 MB instead of 1 s and 18 MB: build it once, not
 benchmarks/README.md, from benchmarks/fuzzy_vocab.py).  The deletions are kept as one sorted
 array of 32-bit hashes beside the terms' numbers, 8 bytes a deletion, not a dict of strings (about 150);
 a hash collision only adds a candidate that the distance check then drops.
+Imports ``jamo`` and ``keyboard``.
 """
 
 from __future__ import annotations

@@ -1,72 +1,53 @@
-"""The on-disk Whoosh index: its schema, where it lives, and incremental reindexing.
+"""The on-disk index: where it lives, opening it, and incremental reindexing.
 
 Whoosh commits by writing new segment files and then atomically renaming a new table of contents
 into place, so readers keep the last committed state until a reindex's commit is complete, and a
-killed reindex leaves that state intact; ``indexer.storage`` makes those commits durable, keeps the
-one before, and reads past a commit that cannot be read.  One writer at a time is enforced by
-Whoosh's file lock (an ``flock``, which the OS releases when its process dies, so a stale lock
-never blocks).  The schema carries a version, so an index made by an older dari, or not by dari,
-is explained instead of misread.
+killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
+before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
+made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``schema``,
+``sources``, ``storage`` and ``writer``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
-import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 from tqdm import tqdm
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.index import LockError
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.system import pack_uint
-from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
+from whoosh.fields import Schema
+from whoosh.writing import CLEAR
 
-from indexer.analysis import has_hangul, make_analyzer, make_bigram_analyzer, warm_up
-from indexer.documents import (
-    Document,
-    DocumentIds,
-    Notice,
-    Place,
-    Skipped,
-    Unchanged,
-    is_under,
-    read_documents,
-    valid_unicode,
-)
-from indexer.storage import (
-    CommitIndex,
-    DurableCommits,
-    DurableStorage,
-    IndexDamaged,
-    IndexUnusable,
-    has_commits,
-)
-from indexer.surface import SurfaceWordsField
+from indexer.documents import READ_TIME_LIMIT, Document, Unchanged, read_documents
+from indexer.schema import DARI_FIELDS, IndexIncompatible, make_schema, schema_problem
+from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
+from indexer.storage import CommitIndex, DurableStorage, IndexDamaged, IndexUnusable, has_commits
+from indexer.writer import IndexLocked, WorkerFailed, default_procs, merge_small_dropping_empty, open_writer
 
-PID_FILE = "dari-writer.pid"
 # The files whose last read had bad lines: they are read (and their lines reported) again on every
 # run until fixed, although their size and modification time say they are unchanged.
 SKIP_RECORD = "dari-skipped.json"
-LOCK_TIMEOUT = 2.0  # seconds a second writer waits before telling the user the index is busy
-MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
-# Postings each writing process keeps in memory before spilling a sorted run to disk (Whoosh's
-# limitmb, default 128).  Spilled runs are merged in Python at commit: ~15 % more CPU for a build
-# that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
-BUFFER_MB = 512
-BATCH_DOCS = 100  # documents per job handed to a worker
-# Raised when documents or their analysis change so that an index made before cannot be read or
-# updated as it is (``dari reindex --full`` rebuilds it).  Stored in every commit's schema.
-SCHEMA_VERSION = 2  # 2: American spellings and folded accents (labour → labor), surface words
-DARI_FIELDS = {"id", "body", "path", "hash"}  # what any dari index, of any version, has
+
+# What the CLI catches, importable from here with the rest of the index's API.
+__all__ = [
+    "IndexDamaged",
+    "IndexIncompatible",
+    "IndexLocked",
+    "IndexMissing",
+    "IndexUnusable",
+    "READ_TIME_LIMIT",
+    "ReindexSummary",
+    "SkippedFiles",
+    "WorkerFailed",
+    "bundled_seeds",
+    "default_index_dir",
+    "open_index",
+    "reindex",
+]
 
 
 class IndexMissing(Exception):
@@ -74,14 +55,6 @@ class IndexMissing(Exception):
 
     def __init__(self, index_dir: Path) -> None:
         super().__init__(f"No index at {index_dir}: run `dari reindex` first.")
-
-
-class IndexLocked(Exception):
-    """Another reindex holds the index's write lock."""
-
-
-class IndexIncompatible(IndexUnusable):
-    """The index was made by another dari version, or is not a dari index."""
 
 
 @dataclass
@@ -95,90 +68,12 @@ class ReindexSummary:
     seconds: float = 0.0
 
 
-class WorkerFailed(Exception):
-    """An indexing worker process died; nothing was committed."""
-
-
 class SkippedFiles(Exception):
     """A strict reindex found files it could not index, so it changed nothing."""
 
     def __init__(self, summary: ReindexSummary) -> None:
         super().__init__(f"{len(summary.skipped)} skipped (--strict): the index was not changed.")
         self.summary = summary
-
-
-class BigramField(TEXT):
-    """Hangul bigrams of title + body (``grams``), counted straight from the tokenizer's spans.
-
-    Whoosh's TEXT field would make a Token of each of the hundreds of bigrams of a Korean document
-    only to count them; these are the same postings for ~3 % less indexing CPU on the mix.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(analyzer=make_bigram_analyzer(), phrase=False)
-
-    def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
-        counts = Counter(text for _, _, text, _ in self.analyzer.normalized_spans(value))
-        boost = self.format.field_boost
-        return [(gram.encode("utf-8"), n, n * boost, pack_uint(n)) for gram, n in counts.items()]
-
-
-def make_schema() -> Schema:
-    analyzer = make_analyzer()
-    schema = Schema(
-        id=ID(unique=True, stored=True),
-        # chars=True stores each term's character offsets, so highlights need no re-analysis.
-        title=TEXT(analyzer=analyzer, stored=True, chars=True),
-        body=TEXT(analyzer=analyzer, stored=True, chars=True),
-        # Hangul bigrams of title + body: a ranking signal that survives Kiwi's segmentation.
-        grams=BigramField(),
-        lang=ID(stored=True),
-        path=ID(stored=True),
-        root=STORED,  # the indexed folder (or file) the document was found under: ids are unique per root
-        line=STORED,  # its line in a .jsonl, None for a file of its own
-        size=STORED,
-        mtime=STORED,
-        hash=STORED,
-        pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
-        words=SurfaceWordsField(),  # Korean words as written, the vocabulary of forgiving search
-    )
-    schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
-    return schema
-
-
-def _field_types(schema: Schema) -> dict[str, str]:
-    return {name: type(field).__name__ for name, field in schema.items()}
-
-
-def _only_stored_fields_missing(schema: Schema) -> bool:
-    """Whether ``schema`` is today's but for stored fields added since (``pages``, ``root``, ``line``)."""
-    ours, theirs = _field_types(make_schema()), _field_types(schema)
-    return all(ours.get(name) == kind for name, kind in theirs.items()) and all(
-        ours[name] == "STORED" for name in ours.keys() - theirs.keys()
-    )
-
-
-def schema_problem(schema: Schema, index_dir: Path) -> IndexIncompatible | None:
-    """Why this dari cannot use an index with ``schema`` (None: it can)."""
-    version = getattr(schema, "dari_version", None)
-    if version == SCHEMA_VERSION:
-        return None
-    if version is None and _only_stored_fields_missing(schema):
-        return None  # made before the schema carried its version; the next reindex adds the fields
-    if version is None and not set(schema.names()) >= DARI_FIELDS:
-        return IndexIncompatible(
-            f"The index at {index_dir} is not a dari index (a Whoosh index with the fields "
-            f"{', '.join(sorted(schema.names()))}): dari leaves it alone; use another --index folder."
-        )
-    made_by = (
-        f"an older dari (schema {version or 0})"
-        if (version or 0) < SCHEMA_VERSION
-        else (f"a newer dari (schema {version})")
-    )
-    return IndexIncompatible(
-        f"The index at {index_dir} was made by {made_by}; this dari reads schema {SCHEMA_VERSION}: "
-        "run `dari reindex --full` to rebuild it."
-    )
 
 
 def default_index_dir() -> Path:
@@ -188,8 +83,11 @@ def default_index_dir() -> Path:
 
 
 def bundled_seeds() -> Path:
-    """The default corpus shipped beside the package: the repository's ``seeds/``."""
-    return Path(__file__).resolve().parent.parent / "seeds"
+    """The default corpus: the repository's ``seeds/``, which an installed wheel holds as
+    ``indexer/seeds/`` (see pyproject.toml); a source checkout has it beside the package."""
+    here = Path(__file__).resolve().parent
+    installed = here / "seeds"
+    return installed if installed.is_dir() else here.parent / "seeds"
 
 
 def open_index(index_dir: Path) -> CommitIndex:
@@ -237,7 +135,7 @@ def _with_new_fields(ix: CommitIndex, index_dir: Path) -> CommitIndex:
     missing = [(name, kind) for name, kind in make_schema().items() if name not in ix.schema]
     if not missing:
         return ix
-    writer = _writer(ix, index_dir)
+    writer = open_writer(ix, index_dir)
     try:
         for name, kind in missing:
             writer.add_field(name, kind)
@@ -246,171 +144,6 @@ def _with_new_fields(ix: CommitIndex, index_dir: Path) -> CommitIndex:
         writer.cancel()
         raise
     return CommitIndex(DurableStorage(str(index_dir)))
-
-
-def default_procs() -> int:
-    """One indexing process per core, up to MAX_PROCS."""
-    return max(1, min(os.cpu_count() or 1, MAX_PROCS))
-
-
-class LeanCodec(W3Codec):
-    """Whoosh's default codec without per-posting length statistics or compressed blocks.
-
-    For every posting, the stock writer looks up its document's field length to record each
-    block's shortest document, which only bounds block-max skipping; search scores every match
-    (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  Uncompressed
-    posting blocks make the index 2–3× larger and indexing and queries ~5 % faster.  The files
-    are those of ``W3Codec``, which reads them.
-    """
-
-    length_stats = False
-
-    def __init__(self) -> None:
-        super().__init__(compression=0)
-
-
-class _Worker(SubWriterTask):
-    """A writing worker that exits when its parent dies (``kill -9``): it would otherwise wait for
-    jobs forever, holding the index's write lock, which it inherited with the parent's files."""
-
-    def run(self) -> None:
-        threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
-        super().run()
-
-
-def _exit_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(1)
-
-
-class ParallelWriter(DurableCommits, MpWriter):
-    """Whoosh's multiprocessing writer, made to share Kiwi and to fail loudly.
-
-    Worker processes each analyse their batches and write their own segment (``multisegment``), so
-    Kiwi and Whoosh's posting work both run on every core and nothing is merged at the end.  Kiwi is
-    warmed here before a worker forks (when its first batch has Hangul), so the workers share its
-    ~330 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
-    documents of a worker that died, or whose segment is not in the result queue within a second
-    of its end; this writer waits for every worker's segment, raises if one ends without sending
-    it, and then leaves the index as it was; its ``cancel`` stops the workers.
-    """
-
-    def __init__(
-        self,
-        ix: CommitIndex,
-        *,
-        procs: int,
-        timeout: float = LOCK_TIMEOUT,
-        fresh_schema: Schema | None = None,
-        **kwargs,
-    ) -> None:
-        # The workers' writers get the same settings, but never the lock (they run under this one).
-        super().__init__(
-            ix,
-            timeout=timeout,
-            fresh_schema=fresh_schema,
-            procs=procs,
-            batchsize=BATCH_DOCS,
-            multisegment=True,
-            subargs=dict(kwargs),
-            **kwargs,
-        )
-
-    def _new_task(self) -> _Worker:
-        if any(
-            has_hangul(fields.get("title", "")) or has_hangul(fields.get("body", ""))
-            for _, fields in self.docbuffer
-        ):
-            warm_up()
-        task = _Worker(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype, optimize, merge):
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self.jobqueue.put(None)
-        segments = self._merge_segments(mergetype, optimize, merge) + self._worker_segments()
-        for task in self.tasks:
-            task.join()
-        if self._added:  # existing small segments merged into this writer's own
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()
-
-    def _worker_segments(self) -> list:
-        """Every worker's segment, however long its commit takes (read before joining them, so a
-        worker never waits on a full pipe); a worker that fails or ends without sending one fails
-        the run."""
-        segments = []
-        while len(segments) < len(self.tasks):
-            if any(task.exitcode for task in self.tasks):
-                raise WorkerFailed("An indexing worker process failed; the index was not changed.")
-            # Once every worker has ended, what each sent is already in the queue's pipe.
-            ended = all(task.exitcode is not None for task in self.tasks)
-            try:
-                _, _, segment = self.resultqueue.get(timeout=1)
-            except queue.Empty:
-                if ended:
-                    missing = len(self.tasks) - len(segments)
-                    raise WorkerFailed(
-                        f"{missing} of {len(self.tasks)} indexing workers ended without sending their "
-                        "documents; the index was not changed."
-                    ) from None
-                continue
-            segments.append(segment)
-        return segments
-
-    def cancel(self) -> None:
-        # Stock MpWriter.cancel flags its copy of each worker, not the worker, which then waits
-        # for jobs forever and keeps this process from exiting.
-        for task in self.tasks:
-            task.terminate()
-            task.join()
-        DurableCommits.cancel(self)
-
-
-def merge_small_dropping_empty(writer: SegmentWriter, segments: list) -> list:
-    """Whoosh's default merge policy, after dropping the segments whose every document is deleted.
-
-    Whoosh keeps such a segment in the table of contents for ever (Lucene drops it at commit):
-    each reindex that replaced a segment's documents left one more behind, read by every search.
-    """
-    return MERGE_SMALL(writer, [segment for segment in segments if segment.doc_count() > 0])
-
-
-def _writer(
-    ix: CommitIndex, index_dir: Path, procs: int = 1, fresh_schema: Schema | None = None
-) -> DurableCommits:
-    """Take the write lock or explain who holds it."""
-    pid_file = index_dir / PID_FILE
-    try:
-        if procs > 1:
-            writer = ParallelWriter(
-                ix,
-                procs=procs,
-                timeout=LOCK_TIMEOUT,
-                fresh_schema=fresh_schema,
-                limitmb=BUFFER_MB,
-                codec=LeanCodec(),
-            )
-        else:
-            writer = DurableCommits(
-                ix, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema, limitmb=BUFFER_MB, codec=LeanCodec()
-            )
-    except LockError:
-        holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
-        raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None
-    writer.schema.dari_version = SCHEMA_VERSION  # an index from before versions gets its own
-    pid_file.write_text(str(os.getpid()))
-    return writer
 
 
 def reindex(
@@ -422,6 +155,7 @@ def reindex(
     strict: bool = False,
     procs: int | None = None,
     follow_links: bool = False,
+    read_timeout: float = READ_TIME_LIMIT,
 ) -> ReindexSummary:
     """Bring the index in line with the files under ``paths``.
 
@@ -431,14 +165,14 @@ def reindex(
     left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict`` raises SkippedFiles
     instead of committing when any file was skipped.  ``procs`` (default: one per core) processes
     analyse and write documents in parallel.  ``follow_links`` indexes file symlinks that lead
-    outside ``paths``.
+    outside ``paths``.  A file that takes longer than ``read_timeout`` seconds to read is skipped.
     """
     started = time.perf_counter()
     roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
     ix, fresh_schema = _open_or_create(index_dir, full)
     if fresh_schema is None:
         ix = _with_new_fields(ix, index_dir)
-    writer = _writer(ix, index_dir, default_procs() if procs is None else procs, fresh_schema)
+    writer = open_writer(ix, index_dir, default_procs() if procs is None else procs, fresh_schema)
     summary = ReindexSummary()
     try:
         known = {} if full else _stored_documents(ix)
@@ -464,7 +198,11 @@ def reindex(
             return path in kept_paths or any(str(parent) in kept_paths for parent in Path(path).parents)
 
         items = read_documents(
-            roots, unchanged=None if full else unchanged, doc_ids=doc_ids, follow_links=follow_links
+            roots,
+            unchanged=None if full else unchanged,
+            doc_ids=doc_ids,
+            follow_links=follow_links,
+            time_limit=read_timeout,
         )
         bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
         for _, item in bar:

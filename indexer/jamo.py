@@ -9,6 +9,7 @@ consonants one (ㄲ is Shift+ㄱ).  Conjoining jamo (U+1100–11FF, what NFD tex
 
 The arithmetic is Unicode's (chapter 3.12, "Conjoining Jamo Behavior"); no maintained library also
 does the keystroke split and the IME's composition rules, so both are written out here.
+Imports nothing of dari.
 """
 
 from __future__ import annotations

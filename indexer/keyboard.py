@@ -2,7 +2,7 @@
 
 `rhdyd` is 고용 typed with the keyboard left in English mode, `ㅗ디ㅣㅐ` is hello typed in Korean mode;
 both are the same keys read through the other layout.  And a slip to the next key (ㅠ for ㅜ: B and N
-sit side by side) is likelier than any other letter, so it costs half an edit.
+sit side by side) is likelier than any other letter, so it costs half an edit.  Imports ``jamo``.
 """
 
 from __future__ import annotations

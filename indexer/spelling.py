@@ -6,7 +6,7 @@ few suffix rules, each with the words it must not touch (hour is no "hor", adver
 Left out on purpose, as riskier than useful: doubled l (travelled, but compelled), ae/oe (anaemia,
 but aerial), and -ce/-se beyond the four nouns in IRREGULAR (fence, science).  Nouns and verbs that
 the American forms share are folded alike (analyses, plural of analysis, becomes analyzes), which is
-harmless as long as documents and queries go through the same function.
+harmless as long as documents and queries go through the same function.  Imports nothing of dari.
 """
 
 from __future__ import annotations

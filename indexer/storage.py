@@ -11,6 +11,7 @@ reached the disk, and there is no older commit to go back to.  Here, as in Lucen
   (a logged warning, one line) which commit they skipped and why;
 - a writer removes what failed or killed writers left (scratch folders, half-written tocs, segment
   files no kept commit uses) as soon as it holds the lock, and again when it finishes.
+Imports nothing of dari.
 """
 
 from __future__ import annotations

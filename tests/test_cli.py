@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
@@ -29,9 +30,33 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
     found = runner.invoke(main, ["search", "협력을", "--index", str(tmp_index), "--json", "--limit", "3"])
     assert found.exit_code == 0, found.output
     payload = json.loads(found.output)
-    assert set(payload) == {"query", "total", "took_ms", "hits", "suggestion", "corrected", "typed_in"}
+    assert set(payload) == {
+        "query",
+        "total",
+        "took_ms",
+        "hits",
+        "page",
+        "per_page",
+        "suggestion",
+        "facets",
+        "sort",
+        "bridged",
+        "corrected",
+        "typed_in",
+        "read_as",
+    }
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
-    assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet"}
+    assert set(payload["hits"][0]) == {
+        "id",
+        "title",
+        "lang",
+        "score",
+        "snippet",
+        "path",
+        "type",
+        "modified",
+        "page",
+    }
     assert "<mark>협력</mark>" in payload["hits"][0]["snippet"]
 
 
@@ -73,6 +98,33 @@ def test_installed_command_indexes_the_bundled_seeds(tmp_index: Path) -> None:
     assert json.loads(found.stdout)["hits"][0]["id"] == "003_2813b88e44d30b11.txt"
     again = subprocess.run([DARI, "reindex"], env=env, capture_output=True, text=True, timeout=120)
     assert "0 added, 0 updated, 0 deleted, 5 unchanged" in again.stdout
+
+
+LOADS_KIWI = """
+import sys
+from click.testing import CliRunner
+from indexer import analysis
+from indexer.cli import main
+result = CliRunner().invoke(main, ["search", sys.argv[1], "--index", sys.argv[2]])
+assert result.exit_code == 0, result.output
+print(analysis._kiwi is not None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "loaded"), [("ILO", "False"), ("Global Accelerator", "False"), ("노동", "True")]
+)
+def test_a_search_without_hangul_does_not_load_kiwi(seeds_index: Path, query: str, loaded: str) -> None:
+    """Loading Kiwi was 2.6 s of the 3 s `dari search ILO` took; a one-shot search loads it only
+    for a query with Hangul."""
+    run = subprocess.run(
+        [sys.executable, "-c", LOADS_KIWI, query, str(seeds_index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == loaded
 
 
 def test_terminal_output_shows_bidi_controls_json_keeps_them(tmp_path: Path, tmp_index: Path) -> None:
@@ -129,3 +181,10 @@ def test_serve_on_a_busy_port_says_so_in_one_line(seeds_index: Path) -> None:
     assert served.stderr.strip().splitlines() == [
         f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+@pytest.mark.parametrize("command", [[], ["search"], ["reindex"], ["serve"], ["watch"], ["eval"]])
+def test_dash_h_is_help_everywhere(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "-h"], prog_name="dari")
+    assert result.exit_code == 0 and result.output.startswith("Usage: dari")
+    assert "-h, --help" in result.output

@@ -39,10 +39,12 @@ from faultkit import (
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 
-import indexer.index
-from indexer.index import WorkerFailed, _Worker, make_schema, open_index, reindex
+import indexer.writer
+from indexer.index import WorkerFailed, open_index, reindex
+from indexer.schema import SCHEMA_VERSION, make_schema
 from indexer.search import SearchEngine
 from indexer.storage import KEEP_COMMITS
+from indexer.writer import _Worker
 
 BASE = 1500  # documents in the committed index every test starts from
 BATCH = 200  # documents each killed reindex tries to add
@@ -608,7 +610,7 @@ def test_an_older_dari_index_says_to_rebuild_and_full_rebuilds_it_in_place(
     done = run_dari("reindex", "--full", str(docs), "--index", str(index))
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert done.stdout.startswith(f"{BASE} added, 0 updated, 0 deleted, ")
-    assert open_index(index).schema.dari_version == indexer.index.SCHEMA_VERSION
+    assert open_index(index).schema.dari_version == SCHEMA_VERSION
     found = run_dari("search", "alpha", "--index", str(index), "--json")
     assert found.returncode == 0 and json.loads(found.stdout)["total"] == BASE, found.stderr
     assert_only_live_files(index)
@@ -631,7 +633,7 @@ def test_a_worker_whose_segment_never_arrives_fails_the_run(
     docs, index = base
     shutil.copytree(index, tmp_path / "index")
     write_corpus(tmp_path / "new", 300, "lost")
-    monkeypatch.setattr(indexer.index, "_Worker", _SilentWorker)
+    monkeypatch.setattr(indexer.writer, "_Worker", _SilentWorker)
     with pytest.raises(WorkerFailed, match="indexing workers ended without sending their documents"):
         reindex([tmp_path / "new"], tmp_path / "index", procs=2)
     assert SearchEngine(tmp_path / "index").doc_count() == BASE

@@ -8,6 +8,7 @@ tests compare them with the stock parts, mostly on a real two-segment index of t
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 import pytest
@@ -19,8 +20,12 @@ from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
-from indexer.index import BigramField, reindex
+from indexer.index import reindex
+from indexer.query import Word, expand_wildcards
+from indexer.schema import BigramField
 from indexer.scoring import (
+    K1,
+    B,
     BetterOf,
     FlatOr,
     LuceneBM25F,
@@ -30,6 +35,7 @@ from indexer.scoring import (
     scored,
 )
 from indexer.search import SearchEngine
+from indexer.synonyms import SynonymGroup
 
 QUERIES = [
     "labor policy 협력",
@@ -61,7 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def parsed(engine: SearchEngine, text: str, flat: bool = True) -> wq.Query:
     """``text`` as the engine scores it; ``flat=False``: its loose words in Whoosh's own OR."""
-    tree = engine._bounded(engine._parser.read(text))
+    tree = expand_wildcards(engine._parser.read(text).tree, engine._current().reader())
     if flat:
         return scored(tree)
     return tree.accept(lambda node: BetterOf(node.subqueries) if type(node) is wq.DisjunctionMax else node)
@@ -70,14 +76,15 @@ def parsed(engine: SearchEngine, text: str, flat: bool = True) -> wq.Query:
 def results(engine: SearchEngine, flat: bool = True) -> list[tuple[int, dict[int, float]]]:
     """Per query: the total users get, and the score of every document the word query matches."""
     return [
-        (engine.search(query).total, all_scores(engine, parsed(engine, query, flat))) for query in QUERIES
+        (engine.search(query, bridge=False).total, all_scores(engine, parsed(engine, query, flat)))
+        for query in QUERIES
     ]
 
 
 def all_scores(engine: SearchEngine, query: wq.Query) -> dict[int, float]:
     """The score of every document ``query`` matches."""
     every = TopCollector(limit=engine.doc_count(), usequality=False, replace=0)
-    engine._searcher.search_with_collector(query, every)
+    engine._current().search_with_collector(query, every)
     return {hit.docnum: hit.score for hit in every.results()}
 
 
@@ -89,7 +96,7 @@ def assert_same(found: list, expected: list) -> None:
 
 
 def test_the_index_has_two_segments_or_more_with_deletions(engine: SearchEngine) -> None:
-    segments = [segment.reader() for segment, _ in engine._searcher.subsearchers]
+    segments = [segment.reader() for segment, _ in engine._current().subsearchers]
     deleted = sum(reader.doc_count_all() - reader.doc_count() for reader in segments)
     assert (len(segments), deleted) in {(2, 0), (3, 80 + 320 // 7 + 1)}
 
@@ -114,7 +121,7 @@ def test_norms_scorer_scores_like_whooshs_bm25f_scorer(
 def test_block_skipping_finds_the_same_top_hits_without_length_statistics(engine: SearchEngine) -> None:
     """The lean codec writes no per-block shortest length; Whoosh's block-max skipping then uses
     length 0, an over-estimate, so it may skip less but never drops a hit."""
-    searcher = engine._searcher
+    searcher = engine._current()
     for query in QUERIES:
         tree = parsed(engine, query)
         exhaustive = TopCollector(limit=10, usequality=False, replace=0)
@@ -160,7 +167,7 @@ def stock_postings(searcher, word: str, docnums: set[int]) -> dict[int, list]:
 
 
 def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
-    searcher = engine._searcher
+    searcher = engine._current()
     hits = all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구"))
     for word in ("labor", "polici", "협력", "국제"):
         ours = {
@@ -173,7 +180,7 @@ def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
 def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine: SearchEngine) -> None:
     # What the fast paths rely on: no other matcher comes out of a segment (whoosh-reloaded's
     # inlined postings, the one other kind, cannot even be written: W3TermInfo lacks set_inline).
-    for segment, _ in engine._searcher.subsearchers:
+    for segment, _ in engine._current().subsearchers:
         reader = segment.reader()
         for fieldname in ("title", "body", "grams"):
             for word in list(reader.lexicon(fieldname))[::25]:
@@ -183,10 +190,69 @@ def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine
 
 
 def test_bounded_character_decoding_is_whooshs_decoding(engine: SearchEngine) -> None:
-    searcher = engine._searcher
+    searcher = engine._current()
     hits = list(all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구 ILO")))
     for word in ("labor", "협력", "ilo"):
         for _, postings in postings_at(searcher, "body", word, hits):
             whole = postings.value_as("characters")
             assert characters_before(postings, 10**9) == whole
             assert characters_before(postings, whole[-1][1]) == whole[:-1]
+
+
+def test_a_synonym_group_of_one_word_scores_as_that_word(engine: SearchEngine) -> None:
+    for word in ("labor", "노동", "ilo"):
+        group = SynonymGroup([wq.Term("body", word)])
+        assert all_scores(engine, group) == pytest.approx(
+            all_scores(engine, wq.Term("body", word)), rel=1e-12
+        )
+
+
+def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngine) -> None:
+    """Pirkola's rule by hand, from Whoosh's own postings, field lengths and counts: tf is the
+    members' summed tf (a two-word member counts as often as its rarer word), df the number of
+    documents holding any member, deleted ones included (as each word's df counts them)."""
+    searcher = engine._current()
+    members = [("labor",), ("협력",), ("decent", "work")]
+    tfs: dict[int, float] = {}
+    union_all = 0  # documents holding a member, deleted ones too, segment by segment
+    for segment, offset in searcher.subsearchers:
+        reader = segment.reader()
+        holding: dict[int, float] = {}
+        for member in members:
+            per_word = [dict(stock_postings_all(reader, word)) for word in member]
+            for docnum in set.intersection(*(set(p) for p in per_word)):
+                holding[docnum] = holding.get(docnum, 0) + min(p[docnum] for p in per_word)
+        union_all += len(holding)
+        tfs.update({offset + d: tf for d, tf in holding.items() if not reader.is_deleted(d)})
+    idf = math.log(1 + (searcher.doc_count_all() - union_all + 0.5) / (union_all + 0.5))
+    average = searcher.avg_field_length("body")
+    expected = {
+        docnum: idf
+        * tf
+        * (K1 + 1)
+        / (tf + K1 * (1 - B + B * searcher.doc_field_length(docnum, "body") / average))
+        for docnum, tf in tfs.items()
+    }
+    group = SynonymGroup(
+        [
+            wq.Term("body", "labor"),
+            wq.Term("body", "협력"),
+            Word([wq.Term("body", "decent"), wq.Term("body", "work")]),
+        ]
+    )
+    assert len(expected) > 50 and all_scores(engine, group) == pytest.approx(expected, rel=1e-9)
+
+
+def stock_postings_all(reader, word: str) -> list[tuple[int, float]]:
+    """(docnum, tf) of ``word`` in one segment, its deleted documents included (Whoosh's raw
+    term postings, under the filter that hides them)."""
+    if not reader.doc_frequency("body", word):
+        return []
+    matcher = reader.postings("body", word)
+    matcher = getattr(matcher, "child", matcher)  # the FilterMatcher of a segment with deletions …
+    matcher.reset()  # … which moved it past the first deleted ones
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found

@@ -1,5 +1,8 @@
 """DOCX with ``docx2python``: body, headers, footers, footnotes, endnotes and text boxes (which a
-walk of the body's paragraphs, as python-docx does, misses)."""
+walk of the body's paragraphs, as python-docx does, misses).
+
+Imports ``readers``.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ Parsed here from Hancom's published HWP 5.0 specification, with ``olefile`` for 
 the body's paragraph-text records hold every paragraph in reading order, including those inside
 tables, footnotes, headers and text boxes.  Distribution (배포용) documents keep their body
 AES-encrypted in ``ViewText/``; readers that skip it see only a stub paragraph, so it is decrypted.
+Imports ``readers``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Read with the standard library: the manifest is not needed (real files lack it), each section's
 paragraphs (``hp:p``) are read in document order, nested ones (table cells, text boxes, notes)
-included, and the text is that of their ``hp:t`` runs.
+included, and the text is that of their ``hp:t`` runs.  Imports ``readers``.
 """
 
 from __future__ import annotations

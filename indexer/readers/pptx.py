@@ -1,5 +1,8 @@
 """PPTX with ``python-pptx``: each slide's shapes (text frames, tables, groups), then its notes;
-``pages`` are where the slides start."""
+``pages`` are where the slides start.
+
+Imports ``readers``.
+"""
 
 from __future__ import annotations
 

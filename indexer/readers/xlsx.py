@@ -1,5 +1,8 @@
 """XLSX with ``python-calamine`` (Rust, reads only): each sheet's cells as tab-separated rows;
-``pages`` are where the sheets start."""
+``pages`` are where the sheets start.
+
+Imports ``readers``.
+"""
 
 from __future__ import annotations
 

@@ -46,6 +46,14 @@ index_option = click.option(
 )
 
 
+fuzzy_option = click.option(
+    "--no-fuzzy",
+    "fuzzy",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
+)
 bridge_option = click.option(
     "--no-bridge",
     "bridge",
@@ -53,11 +61,6 @@ bridge_option = click.option(
     flag_value=False,
     default=True,
     help="Search the words as typed only, without their Korean/English translations.",
-)
-no_fuzzy_option = click.option(
-    "--no-fuzzy",
-    is_flag=True,
-    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
 )
 
 
@@ -150,7 +153,7 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
 @bridge_option
-@no_fuzzy_option
+@fuzzy_option
 def search_command(
     query: str,
     index_dir: Path | None,
@@ -164,14 +167,14 @@ def search_command(
     sort: str,
     as_json: bool,
     bridge: bool,
-    no_fuzzy: bool,
+    fuzzy: bool,
 ) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
         filters = parse_filters(lang, types, path, modified_after, modified_before)
         engine = SearchEngine(resolve_index(index_dir), warm=False)
         results = engine.search(
-            query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge, fuzzy=not no_fuzzy
+            query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge, fuzzy=fuzzy
         )
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
@@ -398,7 +401,7 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
 @bridge_option
-@no_fuzzy_option
+@fuzzy_option
 def eval_command(
     eval_dir: Path,
     index_dir: Path | None,
@@ -406,18 +409,13 @@ def eval_command(
     run_out: Path | None,
     per_query: bool,
     bridge: bool,
-    no_fuzzy: bool,
+    fuzzy: bool,
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
         report = evaluate(
-            eval_set,
-            index_dir,
-            progress=sys.stderr.isatty(),
-            run_out=run_out,
-            bridge=bridge,
-            fuzzy=not no_fuzzy,
+            eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out, bridge=bridge, fuzzy=fuzzy
         )
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None

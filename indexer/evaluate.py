@@ -87,8 +87,8 @@ def evaluate(
     fuzzy: bool = True,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do (``bridge``: with translations, ``fuzzy``: forgiving typos),
-    and score the top `depth` hits of each."""
+    `SearchEngine.search` as users do (``bridge``: with translations, ``fuzzy``: forgiving), and
+    score the top `depth` hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)

@@ -32,7 +32,7 @@ from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
 from indexer.query import OPERATORS
 from indexer.surface import surface_words
-from indexer.vocabulary import Vocabulary
+from indexer.vocabulary import Vocabulary, VocabularyCache
 
 MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabulary near it)
 INITIALS_CANDIDATES = 5  # words searched for one word of initials, the most frequent first
@@ -100,18 +100,16 @@ def correctable_words(query: str) -> dict[str, bool]:
 class Forgiver:
     """Readings of unknown words against one commit (its searcher, parser and surface words)."""
 
-    def __init__(self, searcher, parser, analyzer) -> None:
+    def __init__(self, searcher, parser, analyzer, vocabularies: VocabularyCache) -> None:
         self._searcher = searcher
         self._parser = parser
         self._analyzer = analyzer
-        self._vocabulary: Vocabulary | None = None
+        self._vocabularies = vocabularies
 
     @property
     def vocabulary(self) -> Vocabulary:
-        """Built on first use (call holding the engine's lock)."""
-        if self._vocabulary is None:
-            self._vocabulary = Vocabulary(self._searcher)
-        return self._vocabulary
+        """The commit's surface words, built when a search of it first needs them."""
+        return self._vocabularies.of(self._searcher)
 
     def forgive(self, query: str, searched: bool = True) -> Forgiveness:
         """The readings of the query's unknown words; with ``searched`` False only the did-you-mean
@@ -188,7 +186,7 @@ class Forgiver:
         stems = [run for run in surface_words(word) if word.startswith(run)][:1]
         best = None
         for typed in dict.fromkeys([word, *stems]):
-            nearest = self.vocabulary.nearest(typed)
+            nearest = self.vocabulary.nearest(self._searcher, typed)
             if nearest and (
                 best is None
                 or (nearest.distance, -nearest.frequency) < (best[1].distance, -best[1].frequency)
@@ -201,7 +199,7 @@ class Forgiver:
         return [Variant(nearest.term + word[len(typed) :], _trust(nearest.distance, budget))]
 
     def _initials(self, initials: str) -> list[Variant]:
-        found = self.vocabulary.by_initials(initials, INITIALS_CANDIDATES)
+        found = self.vocabulary.by_initials(self._searcher, initials, INITIALS_CANDIDATES)
         if not found:
             return []
         top = found[0][1]

@@ -4,10 +4,10 @@
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
 BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits (``paging`` names their
-pages), ``forgive`` reads unknown words as what they were probably meant to be (searched beside
-them unless ``fuzzy=False``) and offers the did-you-mean, and ``facets`` counts and filters by file.
-Imports ``analysis``, ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``lexicon``,
-``paging``, ``query``, ``rerank``, ``scoring``, ``sources`` and ``storage``.
+pages), ``forgive`` reads words that find nothing as what they were probably meant to be (unless
+``fuzzy=False``) and offers the did-you-mean, and ``facets`` counts and filters by file.
+Imports ``analysis``, ``bridge``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``paging``,
+``query``, ``rerank``, ``scoring``, ``sources``, ``storage``, ``forgive`` and ``vocabulary``.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
+from indexer.vocabulary import VocabularyCache
 
 logger = logging.getLogger("dari")
 
@@ -123,7 +124,6 @@ class _View:
 
     commit: CommitFile | None
     searcher: Searcher
-    forgiver: Forgiver  # its fuzzy vocabulary is the commit's, built on first use
 
 
 class SearchEngine:
@@ -148,11 +148,11 @@ class SearchEngine:
         self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
         self._local = threading.local()
         self._facts = FactsCache()
+        self._vocabularies = VocabularyCache()  # forgiving search's, built on first need per commit
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
         self._current()  # a damaged or unreadable index fails here, not at the first query
         if warm:
             warm_up()
-            self._view().forgiver.vocabulary  # noqa: B018 — and the fuzzy vocabulary's build
 
     def refresh(self) -> None:
         """Switch this thread to the newest commit, if there is one (cheap when there is none)."""
@@ -191,7 +191,7 @@ class SearchEngine:
             return view
         if view is not None:
             view.searcher.close()
-        self._local.view = _View(commit, searcher, Forgiver(searcher, self._parser, self._analyzer))
+        self._local.view = _View(commit, searcher)
         return self._local.view
 
     def _newest_commit(self) -> CommitFile | None:
@@ -269,17 +269,16 @@ class SearchEngine:
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query`` that ``filters`` (and ``lang``) allow, best
         first or by date (``sort``), with highlighted snippets and the facets of every match;
-        ``bridge`` also searches the words' translations (``indexer.bridge``); with ``fuzzy``, words
-        that find nothing are also searched as ``forgive`` reads them."""
+        ``bridge`` also searches the words' translations (``indexer.bridge``), ``fuzzy`` what words
+        that find nothing were probably meant to be (``indexer.forgive``)."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         validate(query, None, page, per_page)
         if sort not in SORTS:
             raise QueryError(f"sort must be relevance, newest or oldest, not {sort!r}.")
         filters = with_language(filters, lang)
         started = time.perf_counter()
-        view = self._view()
-        searcher = view.searcher
-        forgiven = view.forgiver.forgive(query, fuzzy)
+        searcher = self._current()
+        forgiven = Forgiver(searcher, self._parser, self._analyzer, self._vocabularies).forgive(query, fuzzy)
         parsed = self._parser.read(query, forgiven.parser_variants(), forgiven.searched)
         grams = self._query_grams(forgiven.searched)
         reader = searcher.reader()

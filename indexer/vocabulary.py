@@ -1,12 +1,15 @@
 """The Korean words of one index commit, for typo and initials lookups (``FuzzyIndex``, ``ChoseongIndex``).
 
-Built from the ``words`` field's lexicon (``indexer.surface``) when a search of the commit first needs
-it, then kept with the commit's searcher: a reindex's new words are there as soon as the engine opens
-the new commit.  The lexicon still counts documents deleted since their segment was written, so every
-word found is checked against the live postings before it is offered (``live``).  Imports ``fuzzy``.
+Built from the ``words`` field's lexicon (``indexer.surface``) when a search of a commit first needs
+it, then shared by the threads searching it (``VocabularyCache``, keyed by the commit's segments): a
+reindex's new words are there as soon as a search reads the new commit.  The lexicon still counts
+documents deleted since their segment was written, so every word found is checked against the
+caller's searcher's live postings before it is offered (``live``).  Imports ``fuzzy``.
 """
 
 from __future__ import annotations
+
+import threading
 
 from indexer.fuzzy import Candidate, ChoseongIndex, FuzzyIndex
 
@@ -17,9 +20,7 @@ LOOKUP_DEPTH = 10  # nearest candidates looked at before the live check drops de
 class Vocabulary:
     """The surface words of a searcher's commit, with their document frequencies."""
 
-    def __init__(self, searcher) -> None:
-        self._searcher = searcher
-        reader = searcher.reader()
+    def __init__(self, reader) -> None:
         pairs = (
             [
                 (reader.schema[FIELD].from_bytes(text), info.doc_frequency())
@@ -35,23 +36,40 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._frequency)
 
-    def live(self, word: str) -> bool:
+    def live(self, searcher, word: str) -> bool:
         """Whether a document not deleted holds ``word`` as a surface word."""
         if not self._frequency.get(word):
             return False
-        return self._searcher.postings(FIELD, word).is_active()
+        return searcher.postings(FIELD, word).is_active()
 
-    def nearest(self, word: str) -> Candidate | None:
+    def nearest(self, searcher, word: str) -> Candidate | None:
         """The live word a few keystrokes from ``word`` (not ``word`` itself), nearest then most frequent."""
         found = self._fuzzy.lookup(word, limit=LOOKUP_DEPTH)
-        return next((c for c in found if c.term != word and self.live(c.term)), None)
+        return next((c for c in found if c.term != word and self.live(searcher, c.term)), None)
 
-    def by_initials(self, initials: str, limit: int) -> list[tuple[str, int]]:
+    def by_initials(self, searcher, initials: str, limit: int) -> list[tuple[str, int]]:
         """(word, frequency) of the live words these initials spell, most frequent first; words they
         begin when none spells them whole."""
         for prefix in (False, True):
             found = self._initials.lookup(initials, limit=limit + LOOKUP_DEPTH, prefix=prefix)
-            live = [(word, frequency) for word, frequency in found if self.live(word)][:limit]
+            live = [(word, frequency) for word, frequency in found if self.live(searcher, word)][:limit]
             if live:
                 return live
         return []
+
+
+class VocabularyCache:
+    """The vocabulary of the newest commit searched, built once for all threads."""
+
+    def __init__(self) -> None:
+        self._segments: tuple[str, ...] = ()
+        self._vocabulary: Vocabulary | None = None
+        self._lock = threading.Lock()
+
+    def of(self, searcher) -> Vocabulary:
+        reader = searcher.reader()
+        segments = tuple(sorted(sub.segment().segment_id() for sub, _ in reader.leaf_readers()))
+        with self._lock:
+            if self._vocabulary is None or segments != self._segments:
+                self._vocabulary, self._segments = Vocabulary(reader), segments
+            return self._vocabulary

@@ -62,7 +62,7 @@ class SearchArgs:
     sort: str = "relevance"
     lang: str = "all"  # as typed, for the page's language selector
     bridge: bool = True  # also search the translations (`bridge=off`: the words as typed only)
-    fuzzy: bool = True  # off: the words as typed
+    fuzzy: bool = True  # read words that find nothing (`fuzzy=off`: the words as typed)
 
 
 def engine() -> SearchEngine:

@@ -201,18 +201,7 @@ def openapi_spec() -> dict[str, Any]:
                         "suggestion": {
                             "type": "string",
                             "nullable": True,
-                            "description": "Did-you-mean for a misspelt query (Korean or English)",
-                        },
-                        "corrected": {
-                            "type": "object",
-                            "additionalProperties": {"type": "string"},
-                            "description": "Each typed word that found nothing and what it was searched as",
-                        },
-                        "typed_in": {
-                            "type": "string",
-                            "nullable": True,
-                            "enum": ["english-mode", "korean-mode", None],
-                            "description": "A word was read as typed with the keyboard in the other mode",
+                            "description": "Did-you-mean for a misspelt query",
                         },
                         "sort": {"type": "string", "enum": list(SORTS)},
                         "facets": {
@@ -228,6 +217,18 @@ def openapi_spec() -> dict[str, Any]:
                             "description": "Per query word, the translations also searched",
                             "additionalProperties": {"type": "array", "items": {"type": "string"}},
                         },
+                        "corrected": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "Each typed word that found nothing and what it was searched as",
+                        },
+                        "typed_in": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["english-mode", "korean-mode", None],
+                            "description": "A word was read as typed with the keyboard in the other mode",
+                        },
+                        "read_as": {"type": "string", "description": "The query as searched"},
                     },
                 },
                 "Related": {

@@ -107,8 +107,8 @@ def open_index(index_dir: Path) -> CommitIndex:
 def _open_or_create(index_dir: Path, full: bool) -> tuple[CommitIndex, Schema | None]:
     """The index to write, and the schema to start it over with (None: keep its commits).
 
-    An index this dari cannot read is started over by ``full`` (a damaged one, or one made by
-    another dari version); a foreign index never is.
+    ``full`` starts a dari index over with today's schema and analyzer (a damaged one, one made by
+    another dari version, or one whose pickled analyzer predates a change); a foreign index never.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     storage = DurableStorage(str(index_dir))
@@ -121,10 +121,10 @@ def _open_or_create(index_dir: Path, full: bool) -> tuple[CommitIndex, Schema | 
         if full:
             return ix, make_schema()
         raise
+    if full and (problem is None or set(ix.schema.names()) >= DARI_FIELDS):
+        return ix, make_schema()  # a rebuild takes this dari's analysis too (e.g. Hanja readings)
     if problem is None:
         return ix, None
-    if full and set(ix.schema.names()) >= DARI_FIELDS:
-        return ix, make_schema()
     raise problem
 
 

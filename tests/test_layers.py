@@ -18,6 +18,7 @@ FLOW = [
     "indexer.jamo",
     "indexer.keyboard",
     "indexer.spelling",
+    "indexer.hanja",
     "indexer.analysis",
     "indexer.decoding",
     "indexer.sources",

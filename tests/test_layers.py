@@ -34,6 +34,7 @@ FLOW = [
     "indexer.jsonl",
     "indexer.documents",
     "indexer.lexicon",
+    "indexer.progress",
     "indexer.schema",
     "indexer.writer",
     "indexer.index",

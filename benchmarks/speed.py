@@ -367,6 +367,7 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 def child_queries(index_dir: Path, seed: int) -> None:
     """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi."""
     from indexer.search import SearchEngine
+    from indexer.vocabulary import Vocabulary
 
     engine = SearchEngine(index_dir)
     kinds = make_queries(seed)
@@ -374,12 +375,16 @@ def child_queries(index_dir: Path, seed: int) -> None:
         engine.search(q)
     out = {}
     for kind, queries in kinds.items():
-        ms = []
-        for q in queries:
-            start = time.perf_counter()
-            engine.search(q)
-            ms.append((time.perf_counter() - start) * 1000)
-        out[kind] = percentiles(ms)
+        for fuzzy in (True, False):  # forgiving search's cost: the same queries with fuzzy off
+            ms = []
+            for q in queries:
+                start = time.perf_counter()
+                engine.search(q, fuzzy=fuzzy)
+                ms.append((time.perf_counter() - start) * 1000)
+            out[kind if fuzzy else f"{kind}, fuzzy off"] = percentiles(ms)
+    vocabulary_started = time.perf_counter()
+    words = len(Vocabulary(engine._searcher))
+    out["fuzzy vocabulary build"] = {"words": words, "seconds": time.perf_counter() - vocabulary_started}
     print(json.dumps(out))
 
 
@@ -569,6 +574,11 @@ def print_report(results: list[dict]) -> None:
     print("|---|---|---:|---:|---:|---:|")
     for res in results:
         for kind, p in res["queries"].items():
+            if "seconds" in p:
+                print(
+                    f"| {res['corpus']['name']} | {kind}: {p['words']} words, {p['seconds']:.1f} s | | | | |"
+                )
+                continue
             print(
                 f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
                 f"{p['p99']:.1f} | {p['max']:.1f} |"

@@ -34,7 +34,7 @@ from indexer.index import (
     default_index_dir,
     reindex,
 )
-from indexer.search import QueryError, SearchEngine, SearchResults
+from indexer.search import SORTS, QueryError, SearchEngine, SearchResults, parse_filters
 from indexer.watch import watch
 
 index_option = click.option(
@@ -46,11 +46,26 @@ index_option = click.option(
 )
 
 
+bridge_option = click.option(
+    "--no-bridge",
+    "bridge",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Search the words as typed only, without their Korean/English translations.",
+)
+no_fuzzy_option = click.option(
+    "--no-fuzzy",
+    is_flag=True,
+    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
+)
+
+
 def resolve_index(index_dir: Path | None) -> Path:
     return index_dir or default_index_dir()
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dari")
 def main() -> None:
     """dari (다리): bilingual Korean-English document search."""
@@ -123,18 +138,46 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @main.command(name="search")
 @click.argument("query")
 @index_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
-@click.option("--lang", type=click.Choice(["ko", "en"]), default=None, help="Only this language.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search_command(query: str, index_dir: Path | None, limit: int, lang: str | None, as_json: bool) -> None:
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 100))
+@click.option("--lang", default=None, help="Only this language: ko, en (both with mixed), mixed, or a code.")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only these file types (pdf,hwp,…).")
+@click.option(
+    "--path", default=None, help="Only files under this folder (relative to its PATH, or absolute)."
+)
+@click.option("--modified-after", metavar="YYYY-MM-DD", default=None)
+@click.option("--modified-before", metavar="YYYY-MM-DD", default=None)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
+@bridge_option
+@no_fuzzy_option
+def search_command(
+    query: str,
+    index_dir: Path | None,
+    limit: int,
+    page: int,
+    lang: str | None,
+    types: tuple[str, ...],
+    path: str | None,
+    modified_after: str | None,
+    modified_before: str | None,
+    sort: str,
+    as_json: bool,
+    bridge: bool,
+    no_fuzzy: bool,
+) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
-        results = SearchEngine(resolve_index(index_dir), warm=False).search(query, lang=lang, per_page=limit)
+        filters = parse_filters(lang, types, path, modified_after, modified_before)
+        engine = SearchEngine(resolve_index(index_dir), warm=False)
+        results = engine.search(
+            query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge, fuzzy=not no_fuzzy
+        )
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
         if as_json:
-            click.echo(json.dumps(_as_json(results), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         else:
             _print_results(results, color=sys.stdout.isatty())
 
@@ -173,6 +216,13 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     "localhost and [::1] are answered (against DNS rebinding); elsewhere any name unless this is given.",
 )
 @click.option(
+    "--cors",
+    "origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (https://app.example, or *) call the JSON API.",
+)
+@click.option(
     "--watch",
     "watched",
     multiple=True,
@@ -181,7 +231,12 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
 )
 def serve_command(
-    index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...], watched: tuple[Path, ...]
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    extra_hosts: tuple[str, ...],
+    origins: tuple[str, ...],
+    watched: tuple[Path, ...],
 ) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
     --watch PATHs) first."""
@@ -194,14 +249,14 @@ def serve_command(
     index_dir = resolve_index(index_dir)
     try:
         try:
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
         except IndexMissing:
             first = list(watched) or [bundled_seeds()]
             named = "the watched paths" if watched else "the bundled seeds"
             click.echo(f"No index at {index_dir}: indexing {named} first.", err=True)
             summary = reindex(first, index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     url_host = f"[{host}]" if ":" in host else host
@@ -282,26 +337,31 @@ def _connection_limit() -> int:
     return max(1, min(MAX_CONNECTIONS, (soft - FILES_BESIDE_CONNECTIONS) // 2))
 
 
-def _as_json(results: SearchResults) -> dict:
-    hits = [
-        {key: value for key, value in dataclasses.asdict(hit).items() if key != "path"}
-        for hit in results.hits
-    ]
-    return {"query": results.query, "total": results.total, "took_ms": results.took_ms, "hits": hits}
-
-
 def _print_results(results: SearchResults, color: bool) -> None:
     """Titles, ids and snippets with bidi controls and invisible characters shown as <U+202E>, and
     terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
-    click.echo(f"{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")  # repr escapes
-    for rank, hit in enumerate(results.hits, start=1):
-        title, doc_id = reveal_hidden(hit.title), reveal_hidden(hit.id)
+    first = (results.page - 1) * results.per_page
+    shown = f"{first + 1}–{first + len(results.hits)} of " if results.hits and first else ""
+    # The query's repr escapes what it holds.
+    click.echo(f"{shown}{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")
+    if results.bridged:
+        also = ", ".join(dict.fromkeys(term for terms in results.bridged.values() for term in terms))
+        click.echo(f"also searched: {reveal_hidden(also)}")
+    if results.corrected:
+        mode = {"english-mode": " (typed in English mode)", "korean-mode": " (typed in Korean mode)"}
+        shown = f"Showing results for {results.read_as!r}{mode.get(results.typed_in, '')}"
+        click.echo(f"{shown}; --no-fuzzy searches the words as typed")
+    elif results.suggestion:
+        click.echo(f"Did you mean {results.suggestion!r}?")
+    for rank, hit in enumerate(results.hits, start=first + 1):
+        title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
         page = f"  p. {hit.page}" if hit.page else ""
         click.echo(
             click.style(f"{rank}. {title}", bold=True)
-            + f"  [{hit.lang}] {doc_id}{page}  score {hit.score:.2f}"
+            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}{page}  score {hit.score:.2f}"
         )
+        click.echo(f"   {file}")
         click.echo("   " + _terminal_snippet(hit.snippet, color))
 
 
@@ -337,13 +397,28 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     is_flag=True,
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
+@bridge_option
+@no_fuzzy_option
 def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool
+    eval_dir: Path,
+    index_dir: Path | None,
+    as_json: bool,
+    run_out: Path | None,
+    per_query: bool,
+    bridge: bool,
+    no_fuzzy: bool,
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
-        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out)
+        report = evaluate(
+            eval_set,
+            index_dir,
+            progress=sys.stderr.isatty(),
+            run_out=run_out,
+            bridge=bridge,
+            fuzzy=not no_fuzzy,
+        )
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

@@ -3,7 +3,7 @@
 An eval dir holds `corpus.jsonl` ({"id","title","text"}), `queries.jsonl` ({"id","text"}) and
 `qrels.tsv` (qid<TAB>docid<TAB>grade). Metrics follow trec_eval's conventions: nDCG uses linear
 graded gains with a log2(rank + 1) discount, a document is relevant when its grade is > 0, and only
-queries that have at least one relevant document are scored.  Imports ``index`` and ``search``.
+queries that have at least one relevant document are scored.  Imports ``index``, ``lexicon`` and ``search``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from indexer.index import reindex
+from indexer.lexicon import Lexicon
 from indexer.search import QueryError, SearchEngine
 
 Run = Mapping[str, Sequence[tuple[str, float]]]  # qid -> ranked (docid, score), best first
@@ -81,19 +82,23 @@ def evaluate(
     depth: int = 100,
     progress: bool = False,
     run_out: Path | None = None,
+    bridge: bool = True,
+    lexicon: Lexicon | None = None,
+    fuzzy: bool = True,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do, and score the top `depth` hits of each."""
+    `SearchEngine.search` as users do (``bridge``: with translations, ``fuzzy``: forgiving typos),
+    and score the top `depth` hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
-        engine = SearchEngine(Path(folder))
+        engine = SearchEngine(Path(folder), lexicon=lexicon)
         run: dict[str, list[tuple[str, float]]] = {}
         latencies = []
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
-                hits = engine.search(text, per_page=depth).hits
+                hits = engine.search(text, per_page=depth, bridge=bridge, fuzzy=fuzzy).hits
             except QueryError:
                 hits = []  # a question the query syntax rejects finds nothing, as for a user
             latencies.append((time.perf_counter() - started) * 1000)

@@ -312,4 +312,5 @@ def _fields(doc: Document) -> dict:
         "mtime": doc.mtime,
         "hash": doc.hash,
         "pages": doc.pages,
+        "words": (doc.title, doc.text),
     }

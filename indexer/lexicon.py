@@ -36,12 +36,14 @@ def _ranked(options: dict[str, float]) -> list[tuple[str, float]]:
     return [(term, weight) for term, weight in ranked if weight >= MIN_SHARE * ranked[0][1]]
 
 
-def _read_shipped(path: Path) -> tuple[Translations, Translations]:
+def _read_shipped(path: Path, sources: frozenset[str] | None) -> tuple[Translations, Translations]:
     ko_en: Translations = defaultdict(dict)
     en_ko: Translations = defaultdict(dict)
     with gzip.open(path, "rt", encoding="utf-8") as rows:
         for row in rows:
-            korean, english, weight, _ = row.split("\t")
+            korean, english, weight, found_in = row.rstrip("\n").split("\t")
+            if sources is not None and not sources.intersection(found_in.split("+")):
+                continue
             ko_en[korean][english] = en_ko[english][korean] = float(weight)
     return ko_en, en_ko
 
@@ -104,8 +106,12 @@ class UserLexicon:
 class Lexicon:
     """Translations of an index term (or a phrase of terms joined by spaces) in both directions."""
 
-    def __init__(self, shipped: Path = SHIPPED, user: Path | None = None) -> None:
-        self._ko_en, self._en_ko = _read_shipped(shipped)
+    def __init__(
+        self, shipped: Path = SHIPPED, user: Path | None = None, sources: frozenset[str] | None = None
+    ) -> None:
+        """``sources`` keeps only the shipped pairs found in those (``krdict``, ``cldr``,
+        ``learned``): what each contributes is measured by benchmarks/crosslingual.py."""
+        self._ko_en, self._en_ko = _read_shipped(shipped, sources)
         self.user = UserLexicon(user) if user else None
 
     def translations(self, term: str) -> list[tuple[str, float]]:

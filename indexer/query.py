@@ -14,6 +14,8 @@ Imports ``analysis``.  How these queries are scored fast is the business of scor
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 
@@ -38,11 +40,18 @@ MAX_PER_PAGE = 100
 MAX_QUERY_WORDS = 64  # distinct analysed words
 MAX_WILDCARDS = 4  # `노*`, `polic*`: each is an OR of the indexed words it matches …
 MAX_EXPANSIONS = 50  # … of at most this many, the first in the index's word order
+# Postings the loose words of one query may read: past it, their commonest words (the lowest idf,
+# the least to add to a score) are left out.  At 100k documents the costliest natural questions
+# read ~360k postings (~0.4 s), 64 common words ~380k; the median question 37k.
+MAX_POSTINGS = 250_000
 MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line (tuned)
 SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+# Per read: typed word → (text, weight) searched beside it (``forgive``'s readings of unknown words).
+Variants = Mapping[str, Sequence[tuple[str, float]]]
+_VARIANTS: ContextVar[Variants | None] = ContextVar("variants", default=None)
 
 
 class QueryError(ValueError):
@@ -115,18 +124,30 @@ class BilingualParser(QueryParser):
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self.remove_plugin_class(RangePlugin)
         self.add_plugin(SignsPlugin())
-        searchable = "|".join(name for name, field_type in schema.items() if field_type.indexed)
+        searchable = "|".join(
+            name
+            for name, field_type in schema.items()
+            if field_type.indexed and not getattr(field_type, "internal", False)
+        )
         self.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._analyzer = schema["body"].analyzer
 
-    def read(self, text: str) -> ParsedQuery:
-        """The query tree and the words typed, or QueryError when the query asks for too much work."""
-        typed = [token.text for token in self._analyzer(text, mode="query")]
+    def read(self, text: str, variants: Variants | None = None, as_read: str | None = None) -> ParsedQuery:
+        """The query tree and the words typed, or QueryError when the query asks for too much work.
+
+        ``variants``: texts searched beside a plain word (an OR, at their weights); ``as_read``: the
+        query with its words read so, whose words the rerank bonuses then look for.
+        """
+        typed = [token.text for token in self._analyzer(as_read or text, mode="query")]
         if len(set(typed)) > MAX_QUERY_WORDS:
             raise QueryError(
                 f"The query has {len(set(typed))} different words; the limit is {MAX_QUERY_WORDS}."
             )
-        tree = exclude_negations(self._parse_syntax(text))
+        token = _VARIANTS.set(variants)
+        try:
+            tree = exclude_negations(self._parse_syntax(text))
+        finally:
+            _VARIANTS.reset(token)
         wildcards = {leaf.text for leaf in tree.leaves() if isinstance(leaf, wq.MultiTerm)}
         if len(wildcards) > MAX_WILDCARDS:
             raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
@@ -146,6 +167,17 @@ class BilingualParser(QueryParser):
         field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
         if not isinstance(field_type, TEXT) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        variants = (_VARIANTS.get() or {}).get(text.strip(".,!?;"), ())
+        if not variants:
+            return self._word_query(field_type, fieldname, text, termclass, boost)
+        found = [
+            self._word_query(field_type, fieldname, word, termclass, boost * weight)
+            for word, weight in [(text, 1.0), *variants]
+        ]
+        found = [query for query in found if query is not wq.NullQuery]
+        return wq.Or(found) if len(found) > 1 else found[0] if found else wq.NullQuery
+
+    def _word_query(self, field_type: TEXT, fieldname: str, text: str, termclass, boost: float) -> wq.Query:
         tokens = list(field_type.analyzer(text, positions=True, mode="expand"))
         words = [t.text for t in tokens if not t.piece]
         if not words:
@@ -180,6 +212,36 @@ def exclude_negations(query: wq.Query) -> wq.Query:
             positive = kept[0] if len(kept) == 1 else query.__class__(kept, boost=query.boost)
             return wq.AndNot(positive, wq.Or(negated))
     return query
+
+
+def within_budget(query: wq.Query, reader) -> wq.Query:
+    """``query`` with the commonest of its loose words left out while they would read more than
+    MAX_POSTINGS postings (one word always stays; phrases and required words are never dropped).
+    Lucene's common-terms query makes the same trade: a word in most documents barely ranks."""
+
+    def trimmed(node: wq.Query) -> wq.Query:
+        if not isinstance(node, LooseWords):
+            return node
+        costs = [_postings(word, reader) for word in node.subqueries]
+        total, dropped = sum(costs), set()
+        for cost, position in sorted(((cost, n) for n, cost in enumerate(costs)), reverse=True):
+            if total <= MAX_POSTINGS or len(dropped) == len(costs) - 1:
+                break
+            dropped.add(position)
+            total -= cost
+        if not dropped:
+            return node
+        return LooseWords(
+            [word for n, word in enumerate(node.subqueries) if n not in dropped], boost=node.boost
+        )
+
+    return query.accept(trimmed)
+
+
+def _postings(query: wq.Query, reader) -> int:
+    """How many postings the terms of ``query`` hold (a phrase or a wildcard counts none)."""
+    terms = [query] if query.is_leaf() else query.leaves()
+    return sum(reader.doc_frequency(t.fieldname, t.text) for t in terms if type(t) is wq.Term)
 
 
 def expand_wildcards(query: wq.Query, reader) -> wq.Query:

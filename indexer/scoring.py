@@ -81,7 +81,7 @@ class LuceneBM25F(BM25F):
             self._field_B.get(fieldname, self.B),
             self.K1,
             qf,
-            self._norms_of(searcher, fieldname),
+            self.norms(searcher, fieldname),
         )
 
     def load_norms(self, searcher) -> None:
@@ -89,9 +89,9 @@ class LuceneBM25F(BM25F):
         that a searcher's first query does not pay them."""
         for segment, _ in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
             for fieldname in searcher.schema.scorable_names():
-                self._norms_of(segment, fieldname)
+                self.norms(segment, fieldname)
 
-    def _norms_of(self, searcher, fieldname: str) -> list[float]:
+    def norms(self, searcher, fieldname: str) -> list[float]:
         """``K1 * (1 - B + B * length / average length)`` of every document of the segment."""
         reader = searcher.reader()
         by_field = self._norms.setdefault(reader, {})

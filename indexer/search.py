@@ -2,10 +2,12 @@
 
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
-``scoring`` collects every match by BM25F, ``rerank`` reorders the best, ``highlight`` marks the
-page's hits (``paging`` names their pages) and ``suggest`` offers a did-you-mean.
-Imports ``analysis``, ``highlight``, ``index``, ``paging``, ``query``, ``rerank``, ``scoring``,
-``sources``, ``storage`` and ``suggest``.
+``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
+BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits (``paging`` names their
+pages), ``forgive`` reads unknown words as what they were probably meant to be (searched beside
+them unless ``fuzzy=False``) and offers the did-you-mean, and ``facets`` counts and filters by file.
+Imports ``analysis``, ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``lexicon``,
+``paging``, ``query``, ``rerank``, ``scoring``, ``sources`` and ``storage``.
 """
 
 from __future__ import annotations
@@ -13,18 +15,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
+from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
+from indexer.facets import (
+    NO_FILTERS,
+    SORTS,
+    Facts,
+    FactsCache,
+    FilterError,
+    Filters,
+    allowed,
+    by_date,
+    count_facets,
+    parse_filters,
+    with_language,
+)
+from indexer.forgive import Forgiver
 from indexer.highlight import Span, Unit, best_match, query_units, snippet, unit_spans
 from indexer.index import open_index
+from indexer.lexicon import Lexicon
+from indexer.lexicon import lexicon as process_lexicon
 from indexer.paging import marked_pages, page_of
 from indexer.query import (
     MAX_PAGE,
@@ -34,15 +53,14 @@ from indexer.query import (
     QueryError,
     all_of,
     expand_wildcards,
-    lang_filter,
     split_filters,
     validate,
+    within_budget,
 )
-from indexer.rerank import GRAMS_DEPTH, HitOffsets, reranked
+from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
-from indexer.suggest import suggestion
 
 logger = logging.getLogger("dari")
 
@@ -51,10 +69,14 @@ __all__ = [
     "MAX_PAGE",
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
+    "FilterError",
+    "Filters",
     "Hit",
     "QueryError",
     "SearchEngine",
+    "SORTS",
     "SearchResults",
+    "parse_filters",
     "relative_path",
 ]
 
@@ -66,7 +88,10 @@ class Hit:
     lang: str
     score: float
     snippet: str  # escaped HTML; only <mark> is markup
-    path: str
+    path: str  # relative to its indexed folder, as the API shows it
+    type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
+    modified: str  # the file's modification time, ISO 8601 (UTC)
+    file: str  # the absolute path, for the command line only
     page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
 
 
@@ -79,6 +104,17 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sort: str = "relevance"
+    bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
+    corrected: dict[str, str] = field(default_factory=dict)  # a word that found nothing → searched as
+    typed_in: str | None = None  # "english-mode" / "korean-mode": the keyboard was in the other mode
+    read_as: str = ""  # the query as searched (with ``corrected`` applied)
+
+    def as_dict(self) -> dict:
+        """The results as the API and `dari search --json` give them (never the absolute path)."""
+        hits = [{k: v for k, v in asdict(hit).items() if k != "file"} for hit in self.hits]
+        return {**asdict(self), "hits": hits}
 
 
 @dataclass
@@ -87,6 +123,7 @@ class _View:
 
     commit: CommitFile | None
     searcher: Searcher
+    forgiver: Forgiver  # its fuzzy vocabulary is the commit's, built on first use
 
 
 class SearchEngine:
@@ -99,19 +136,23 @@ class SearchEngine:
     a newer commit is on disk; nothing is locked on the search path.
     """
 
-    def __init__(self, index_dir: Path, *, warm: bool = True) -> None:
+    def __init__(self, index_dir: Path, *, warm: bool = True, lexicon: Lexicon | None = None) -> None:
         """``warm``: load Kiwi now (~2 s), so that a long-lived server's first Korean query does not
-        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul."""
+        wait for it; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul.
+        ``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
         self._parser = BilingualParser(self._index.schema)
         self._grams = self._index.schema["grams"].analyzer if "grams" in self._index.schema else None
         self._analyzer = self._index.schema["body"].analyzer
+        self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
         self._local = threading.local()
+        self._facts = FactsCache()
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
         self._current()  # a damaged or unreadable index fails here, not at the first query
         if warm:
             warm_up()
+            self._view().forgiver.vocabulary  # noqa: B018 — and the fuzzy vocabulary's build
 
     def refresh(self) -> None:
         """Switch this thread to the newest commit, if there is one (cheap when there is none)."""
@@ -119,12 +160,16 @@ class SearchEngine:
 
     def _current(self) -> Searcher:
         """The calling thread's searcher, at the newest commit that can be read."""
+        return self._view().searcher
+
+    def _view(self) -> _View:
+        """The calling thread's view, at the newest commit that can be read."""
         view: _View | None = getattr(self._local, "view", None)
         commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         if view is not None and (commit is None or commit == view.commit):
             # None: the index folder was removed or emptied.  The open searcher still reads the
             # files it holds, so it answers from them until a reindex writes a new index there.
-            return view.searcher
+            return view
         # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
         # segments back, so documents removed by a rebuild would reappear.
         try:
@@ -134,7 +179,7 @@ class SearchEngine:
         except (EmptyIndexError, OSError):
             if view is None:
                 raise
-            return view.searcher  # removed again meanwhile
+            return view  # removed again meanwhile
         except IndexDamaged as error:
             if view is None:
                 raise
@@ -143,11 +188,11 @@ class SearchEngine:
                 self._warned.add(commit)
                 logger.warning("Warning: %s", error)
             view.commit = commit
-            return view.searcher
+            return view
         if view is not None:
             view.searcher.close()
-        self._local.view = _View(commit, searcher)
-        return searcher
+        self._local.view = _View(commit, searcher, Forgiver(searcher, self._parser, self._analyzer))
+        return self._local.view
 
     def _newest_commit(self) -> CommitFile | None:
         """The newest commit's table of contents as found on disk (None: no index).
@@ -193,61 +238,142 @@ class SearchEngine:
         marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
         return marked + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
-    def search(
-        self, query: str, *, lang: str | None = None, page: int = 1, per_page: int = 10
-    ) -> SearchResults:
-        """The ``page``-th page of hits for ``query``, best first, with highlighted snippets."""
-        query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
-        validate(query, lang, page, per_page)
-        started = time.perf_counter()
-        parsed = self._parser.read(query)
-        grams = self._query_grams(query)
+    def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
+        """The best documents of the other language for this one (Korean for English and back;
+        none for others), found through the bridge from its top words (None: no such id)."""
         searcher = self._current()
-        bounded, filters = split_filters(expand_wildcards(parsed.tree, searcher.reader()))
-        allow = all_of([*filters, lang_filter(lang)])
-        total, ranked, offsets = _ranked(searcher, bounded, grams, parsed.typed, allow, page, per_page)
-        units = query_units(bounded)
-        hits = [_hit(hit, score, units, offsets[hit.docnum]) for hit, score in ranked]
-        did_you_mean = suggestion(searcher, self._analyzer, query)
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        stored = searcher.stored_fields(docnum)
+        other = OTHER_LANGUAGE.get(stored["lang"])
+        query = self._bridge.related_query(stored["body"], searcher) if other else None
+        if query is None:
+            return []
+        facts = self._facts.of(searcher)
+        _, shown, offsets = _page(searcher, query, allowed(facts, Filters(lang=other)), 1, limit, facts)
+        units = query_units(query)
+        return [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
+
+    def search(
+        self,
+        query: str,
+        *,
+        lang: str | None = None,
+        page: int = 1,
+        per_page: int = 10,
+        filters: Filters = NO_FILTERS,
+        sort: str = "relevance",
+        bridge: bool = True,
+        fuzzy: bool = True,
+    ) -> SearchResults:
+        """The ``page``-th page of hits for ``query`` that ``filters`` (and ``lang``) allow, best
+        first or by date (``sort``), with highlighted snippets and the facets of every match;
+        ``bridge`` also searches the words' translations (``indexer.bridge``); with ``fuzzy``, words
+        that find nothing are also searched as ``forgive`` reads them."""
+        query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
+        validate(query, None, page, per_page)
+        if sort not in SORTS:
+            raise QueryError(f"sort must be relevance, newest or oldest, not {sort!r}.")
+        filters = with_language(filters, lang)
+        started = time.perf_counter()
+        view = self._view()
+        searcher = view.searcher
+        forgiven = view.forgiver.forgive(query, fuzzy)
+        parsed = self._parser.read(query, forgiven.parser_variants(), forgiven.searched)
+        grams = self._query_grams(forgiven.searched)
+        reader = searcher.reader()
+        facts = self._facts.of(searcher)
+        bounded, in_query = split_filters(expand_wildcards(parsed.tree, reader))
+        bridged = self._bridge.extend(bounded, query, searcher) if bridge else Bridged(bounded)
+        words = within_budget(bridged.query, reader)
+        allow = _allowed(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
+        # Room on page one for the other language, when the bridge added it and nothing filters.
+        both = bridged.added and not in_query and not filters and sort == "relevance"
+        query_lang = query_language(parsed.typed) if both else None
+        collected, shown, offsets = _page(
+            searcher, words, allow, page, per_page, facts, grams, parsed.typed, sort, query_lang
+        )
+        units = query_units(words)
+        hits = [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, total, round(took_ms, 2), hits, page, per_page, did_you_mean)
+        return SearchResults(
+            query,
+            len(collected),
+            round(took_ms, 2),
+            hits,
+            page,
+            per_page,
+            forgiven.suggestion,
+            facets=count_facets(facts, collected.docs()),
+            sort=sort,
+            bridged=bridged.added,
+            corrected=forgiven.corrected,
+            typed_in=forgiven.typed_in,
+            read_as=forgiven.searched,
+        )
 
     def _query_grams(self, query: str) -> list[str]:
         """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
 
-def _ranked(
+def _allowed(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
+    """What the collector lets through: the query's own filters (``lang:``), the facet filters'
+    documents, both, or everything (None)."""
+    if by_facts is None:
+        return in_query
+    return by_facts if in_query is None else by_facts & set(searcher.docs_for_query(in_query))
+
+
+def _page(
     searcher: Searcher,
     query: wq.Query,
-    grams: list[str],
-    typed: list[str],
-    allow: wq.Query | None,
+    allow,
     page: int,
     per_page: int,
-) -> tuple[int, list, HitOffsets]:
-    """The total, the page's (hit, score) and the body offsets of the hits looked at (only hits
-    ``allow`` matches, if given).
+    facts: list[Facts | None],
+    grams: list[str] = (),
+    typed: list[str] = (),
+    sort: str = "relevance",
+    query_lang: str | None = None,
+):
+    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of the hits
+    looked at.  By relevance the rerank bonuses reorder the best, then ``query_lang``'s other
+    language gets its slots on page one; by date every match is ordered.  A page past the end is
+    empty."""
+    depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
+    collected = _collected(searcher, query, allow, depth)
+    if sort == "relevance":
+        ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
+        if query_lang:
+            ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
+    else:
+        ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
+    shown = ordered[(page - 1) * per_page : page * per_page]
+    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
+    offsets.update(matched_offsets(searcher, query, deeper))
+    return collected, shown, offsets
+
+
+def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
+    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
+    all) kept with their scores.
 
     BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
     blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
     these OR queries that saves little, and the total then takes a second pass, or comes out
-    short if only replace is left on.  Then the rerank bonuses reorder the best; a page past
-    the end is empty.
+    short if only replace is left on.
     """
-    top = TopCollector(limit=max(page * per_page, GRAMS_DEPTH), usequality=False, replace=0)
+    top = UnlimitedCollector() if depth is None else TopCollector(limit=depth, usequality=False, replace=0)
     collector = top if allow is None else FilterCollector(top, allow=allow)
     searcher.search_with_collector(scored(query), collector)
-    results = collector.results()
-    rescored, offsets = reranked(searcher, query, list(results), grams, typed)
-    shown = rescored[(page - 1) * per_page : page * per_page]
-    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
-    offsets.update(matched_offsets(searcher, query, deeper))
-    return len(results), shown, offsets
+    return collector.results()
 
 
-def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
+def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
     body = hit["body"]
+    spans = unit_spans(units, offsets, body)
     spans = unit_spans(units, offsets, body)
     return Hit(
         id=hit["id"],
@@ -255,6 +381,9 @@ def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list]) -> Hit:
         lang=hit["lang"],
         score=round(score, 4),
         snippet=snippet(body, spans),
-        path=hit["path"],
+        path=facts.path,
+        type=facts.type,
+        modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
+        file=facts.absolute,
         page=page_of(hit.get("pages"), best_match(body, spans)),
     )

@@ -14,8 +14,22 @@ from conftest import KOREAN_SEED, ODD_ID
 from indexer.index import reindex
 from web import create_app
 
-HIT_KEYS = {"id", "title", "lang", "score", "snippet", "page", "url"}
-RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "suggestion"}
+HIT_KEYS = {"id", "title", "lang", "score", "snippet", "url", "path", "type", "modified", "page"}
+RESULT_KEYS = {
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "took_ms",
+    "hits",
+    "suggestion",
+    "facets",
+    "sort",
+    "bridged",
+    "corrected",
+    "typed_in",
+    "read_as",
+}
 
 
 def api_search(client, **params):
@@ -37,7 +51,7 @@ def test_korean_search_marks_the_matched_word(client):
 
 
 def test_english_search_ranks_by_score(client):
-    body = api_search(client, q="labor policy").get_json()
+    body = api_search(client, q="labor policy", bridge="off").get_json()
     scores = [hit["score"] for hit in body["hits"]]
     assert body["total"] >= 2
     assert scores == sorted(scores, reverse=True)
@@ -76,7 +90,9 @@ def test_pages_do_not_overlap(client):
         ({"q": "ILO", "page": "two"}, "bad_page"),
         ({"q": "ILO", "per_page": "0"}, "bad_per_page"),
         ({"q": "ILO", "per_page": "101"}, "bad_per_page"),
-        ({"q": "ILO", "lang": "fr"}, "bad_lang"),
+        ({"q": "ILO", "lang": "french"}, "bad_filter"),
+        ({"q": "ILO", "sort": "best"}, "bad_sort"),
+        ({"q": "ILO", "limit": "5"}, "unknown_parameter"),
     ],
 )
 def test_bad_parameters_are_400_with_a_json_error(client, params, code):
@@ -157,7 +173,8 @@ def test_unknown_api_path_is_json_too(client):
     resp = client.get("/api/nope")
     assert resp.status_code == 404
     assert resp.get_json()["error"]["code"] == "not_found"
-    assert client.post("/api/search?q=ILO").get_json()["error"]["code"] == "method_not_allowed"
+    assert client.delete("/api/search?q=ILO").get_json()["error"]["code"] == "method_not_allowed"
+    assert client.post("/api/search?q=ILO").get_json()["error"]["code"] == "bad_body"  # no JSON body
 
 
 def test_unexpected_failure_is_a_json_500_under_api(seeds_index):

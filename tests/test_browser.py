@@ -71,8 +71,8 @@ def search_from_home(page: Page, query: str) -> None:
 def test_korean_query_shows_marked_passages(page: Page):
     search_from_home(page, "노동 협력")
     expect(page.get_by_role("searchbox")).to_have_value("노동 협력")
-    expect(page.locator(".summary")).to_contain_text("결과 1건")
-    marks = page.locator(".hit .snippet mark")
+    expect(page.locator(".summary")).to_contain_text("결과 5건")  # the English reports via the bridge
+    marks = page.locator(".hit").first.locator(".snippet mark")
     expect(marks.first).to_be_visible()
     assert set(marks.all_inner_texts()) == {"노동", "협력"}
     page.screenshot(path=ARTIFACTS / "results-desktop.png", full_page=True)
@@ -123,7 +123,7 @@ def test_open_a_document_and_go_back(page: Page):
     assert page.locator(".doctext mark").count() >= 10
     page.get_by_role("link", name="← 검색 결과 · Back to results").click()
     expect(page.get_by_role("searchbox")).to_have_value("노동")
-    expect(page.locator(".hit")).to_have_count(1)
+    expect(page.locator(".hit")).to_have_count(5)  # the Korean release, and the English via the bridge
 
 
 def test_xss_query_is_shown_as_text(browser: Browser, live_server: str):
@@ -141,3 +141,26 @@ def test_xss_query_is_shown_as_text(browser: Browser, live_server: str):
     assert tab.locator("main img, main script").count() == 0
     assert dialogs == []
     context.close()
+
+
+def test_bridge_toggle(page: Page):
+    search_from_home(page, "labor policy")
+    expect(page.locator(".bridged")).to_contain_text("노동")
+    expect(page.locator(".hit .badge", has_text="한국어")).to_have_count(1)
+    page.get_by_role("link", name="Typed words only").click()
+    expect(page).to_have_url(re.compile(r"bridge=off"))
+    expect(page.locator(".bridged")).to_have_count(0)
+    expect(page.locator(".hit .badge", has_text="한국어")).to_have_count(0)
+
+
+def test_sort_and_facet_chips_narrow_the_results(page: Page):
+    page.goto("/search?q=ILO&per_page=2&page=2")
+    expect(page.locator(".summary")).to_contain_text("3–4 of 5 results")
+    page.get_by_role("link", name="최신 · Newest").click()
+    expect(page.locator(".sort [aria-current=true]")).to_have_text("최신 · Newest")
+    expect(page.locator(".summary")).to_contain_text("1–2 of 5 results")  # a new order starts at page one
+    page.locator(".facet-type .chip", has_text="txt").click()
+    expect(page).to_have_url(re.compile(r"type=txt"))
+    expect(page.locator(".facet-type .chip[aria-current=true]")).to_contain_text("×")
+    page.locator(".facet-type .chip[aria-current=true]").click()  # × removes the filter again
+    expect(page).not_to_have_url(re.compile(r"type="))

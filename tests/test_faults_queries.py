@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from faultkit import DARI, ENGLISH_WORDS, KOREAN_WORDS, write_corpus
 
+from indexer import query as query_module
 from indexer import suggest
+from indexer.forgive import MAX_CORRECTED
 from indexer.index import reindex
-from indexer.query import MAX_EXPANSIONS, MAX_PAGE, MAX_QUERY_WORDS, MAX_WILDCARDS
+from indexer.query import MAX_EXPANSIONS, MAX_PAGE, MAX_QUERY_WORDS, MAX_WILDCARDS, expand_wildcards
 from indexer.scoring import MAX_MATCH_CHARS
 from indexer.search import QueryError, SearchEngine
-from indexer.suggest import MAX_CORRECTED
 from web import create_app
 
 ANSWERED = [  # each gets a result, possibly empty
@@ -166,11 +167,11 @@ def test_did_you_mean_looks_each_distinct_word_up_once_and_few_of_them(
     looked_up: list[str] = []
     nearest = suggest.nearest_word
     monkeypatch.setattr(suggest, "nearest_word", lambda *args: looked_up.append(args[-1]) or nearest(*args))
-    results = seeds_engine.search(" ".join(["Colege"] * 142))
-    assert looked_up == ["Colege"]
-    assert results.suggestion is not None and "Colege" not in results.suggestion
+    results = seeds_engine.search(" ".join(["colege"] * 142))
+    assert looked_up == ["colege"]
+    assert results.suggestion is not None and "colege" not in results.suggestion
     looked_up.clear()
-    seeds_engine.search(" ".join(f"Unknwn{chr(97 + i)}" for i in range(20)))
+    seeds_engine.search(" ".join(f"unknwn{chr(97 + i)}" for i in range(20)))
     assert len(looked_up) == MAX_CORRECTED
 
 
@@ -267,3 +268,24 @@ def test_each_thread_reads_the_newest_commit(tmp_path: Path) -> None:
     worker.join()
     assert found == [10, 15]
     assert engine.search("after").total == 5
+
+
+def test_a_query_reads_a_bounded_number_of_postings(
+    busy_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the posting budget the commonest loose words are left out (64 common words read 380k
+    postings at 100k documents, ~0.4 s); the rarest word stays, and phrases stay whole."""
+    searcher = busy_engine._current()
+    reader = searcher.reader()
+    words = ENGLISH_WORDS[:6] + ["busy"]  # "busy" is in every document: the commonest
+    tree = expand_wildcards(busy_engine._parser.read(" ".join(words)).tree, reader)
+    cost = query_module._postings(tree, reader)
+    assert query_module.within_budget(tree, reader) == tree  # well within the real budget
+    monkeypatch.setattr(query_module, "MAX_POSTINGS", cost // 2)
+    trimmed = query_module.within_budget(tree, reader)
+    assert query_module._postings(trimmed, reader) <= cost // 2
+    kept = {leaf.text for leaf in trimmed.leaves() if leaf.field() == "body"}
+    assert "busy" not in kept and kept  # the word in every document went first
+    monkeypatch.setattr(query_module, "MAX_POSTINGS", 1)
+    assert len(query_module.within_budget(tree, reader).subqueries) == 1  # one word always stays
+    assert busy_engine.search(" ".join(words)).total > 0

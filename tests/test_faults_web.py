@@ -215,7 +215,7 @@ def test_server_survives_clients_that_vanish_or_stall(server: Server) -> None:
             connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         for _ in range(8):
             started = time.monotonic()
-            status, body = get(server, "/api/search?q=decent+work", timeout=10)
+            status, body = get(server, "/api/search?q=decent+work&bridge=off", timeout=10)
             assert status == 200 and json.loads(body)["total"] == 2
             assert time.monotonic() - started < 10
     finally:
@@ -291,7 +291,9 @@ def test_bidi_controls_in_names_are_shown_not_obeyed(server: Server) -> None:
     assert status == 200
     assert "<title>Payment &lt;U+202E&gt;eciovni&lt;U+202C&gt; overdue – " in page
     assert f"<h1>Payment {shown(0x202E)}eciovni{shown(0x202C)} overdue</h1>" in page
-    assert f"The {shown(0x2066)}<mark>overdue</mark>{shown(0x2069)} bill" in page
+    assert re.search(
+        f'The {re.escape(shown(0x2066))}<mark id="m\\d+">overdue</mark>{re.escape(shown(0x2069))} bill', page
+    )
     assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
     hit = json.loads(get(server, "/api/search?q=overdue")[1])["hits"][0]
     assert (hit["id"], hit["title"]) == (BIDI_NAME, BIDI_TITLE)
@@ -372,7 +374,7 @@ def test_idle_connections_do_not_lock_users_out(server: Server) -> None:
                 connection.sendall(b"GET /api/search?q=ILO HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         opened = time.monotonic()
         for _ in range(3):
-            status, body = get(server, "/api/search?q=decent+work", timeout=5)
+            status, body = get(server, "/api/search?q=decent+work&bridge=off", timeout=5)
             assert status == 200 and json.loads(body)["total"] == 2
         assert time.monotonic() - opened < 15
         deadline = opened + IDLE_SECONDS + 30

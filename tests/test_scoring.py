@@ -8,6 +8,7 @@ tests compare them with the stock parts, mostly on a real two-segment index of t
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 import pytest
@@ -20,9 +21,11 @@ from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import reindex
-from indexer.query import expand_wildcards
+from indexer.query import Word, expand_wildcards
 from indexer.schema import BigramField
 from indexer.scoring import (
+    K1,
+    B,
     BetterOf,
     FlatOr,
     LuceneBM25F,
@@ -32,6 +35,7 @@ from indexer.scoring import (
     scored,
 )
 from indexer.search import SearchEngine
+from indexer.synonyms import SynonymGroup
 
 QUERIES = [
     "labor policy 협력",
@@ -72,7 +76,8 @@ def parsed(engine: SearchEngine, text: str, flat: bool = True) -> wq.Query:
 def results(engine: SearchEngine, flat: bool = True) -> list[tuple[int, dict[int, float]]]:
     """Per query: the total users get, and the score of every document the word query matches."""
     return [
-        (engine.search(query).total, all_scores(engine, parsed(engine, query, flat))) for query in QUERIES
+        (engine.search(query, bridge=False).total, all_scores(engine, parsed(engine, query, flat)))
+        for query in QUERIES
     ]
 
 
@@ -192,3 +197,62 @@ def test_bounded_character_decoding_is_whooshs_decoding(engine: SearchEngine) ->
             whole = postings.value_as("characters")
             assert characters_before(postings, 10**9) == whole
             assert characters_before(postings, whole[-1][1]) == whole[:-1]
+
+
+def test_a_synonym_group_of_one_word_scores_as_that_word(engine: SearchEngine) -> None:
+    for word in ("labor", "노동", "ilo"):
+        group = SynonymGroup([wq.Term("body", word)])
+        assert all_scores(engine, group) == pytest.approx(
+            all_scores(engine, wq.Term("body", word)), rel=1e-12
+        )
+
+
+def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngine) -> None:
+    """Pirkola's rule by hand, from Whoosh's own postings, field lengths and counts: tf is the
+    members' summed tf (a two-word member counts as often as its rarer word), df the number of
+    documents holding any member, deleted ones included (as each word's df counts them)."""
+    searcher = engine._current()
+    members = [("labor",), ("협력",), ("decent", "work")]
+    tfs: dict[int, float] = {}
+    union_all = 0  # documents holding a member, deleted ones too, segment by segment
+    for segment, offset in searcher.subsearchers:
+        reader = segment.reader()
+        holding: dict[int, float] = {}
+        for member in members:
+            per_word = [dict(stock_postings_all(reader, word)) for word in member]
+            for docnum in set.intersection(*(set(p) for p in per_word)):
+                holding[docnum] = holding.get(docnum, 0) + min(p[docnum] for p in per_word)
+        union_all += len(holding)
+        tfs.update({offset + d: tf for d, tf in holding.items() if not reader.is_deleted(d)})
+    idf = math.log(1 + (searcher.doc_count_all() - union_all + 0.5) / (union_all + 0.5))
+    average = searcher.avg_field_length("body")
+    expected = {
+        docnum: idf
+        * tf
+        * (K1 + 1)
+        / (tf + K1 * (1 - B + B * searcher.doc_field_length(docnum, "body") / average))
+        for docnum, tf in tfs.items()
+    }
+    group = SynonymGroup(
+        [
+            wq.Term("body", "labor"),
+            wq.Term("body", "협력"),
+            Word([wq.Term("body", "decent"), wq.Term("body", "work")]),
+        ]
+    )
+    assert len(expected) > 50 and all_scores(engine, group) == pytest.approx(expected, rel=1e-9)
+
+
+def stock_postings_all(reader, word: str) -> list[tuple[int, float]]:
+    """(docnum, tf) of ``word`` in one segment, its deleted documents included (Whoosh's raw
+    term postings, under the filter that hides them)."""
+    if not reader.doc_frequency("body", word):
+        return []
+    matcher = reader.postings("body", word)
+    matcher = getattr(matcher, "child", matcher)  # the FilterMatcher of a segment with deletions …
+    matcher.reset()  # … which moved it past the first deleted ones
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 
 from indexer.search import QueryError, relative_path
-from web.core import ParamError, doc_url, engine, parse_search_args, run_search
+from web.core import ParamError, doc_url, engine, parse_search_args, run_search, unknown_params
 from web.openapi import openapi_spec
 
 bp = Blueprint("api", __name__)
@@ -31,29 +31,37 @@ def _query_error(exc: QueryError):
     return error(400, "bad_query", str(exc))
 
 
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 def search():
-    sargs = parse_search_args(request.args)
-    results = run_search(sargs)
+    """A query string, or the same fields as a JSON object (POST)."""
+    args = request.args if request.method == "GET" else _json_body()
+    unknown_params(args.keys())
+    sargs = parse_search_args(args)
+    results = run_search(sargs).as_dict()
+    for hit in results["hits"]:  # the document page marks the words as they were searched
+        hit["url"] = doc_url(hit["id"], results["read_as"] or sargs.q)
+    return jsonify(results)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ParamError("bad_body", "the body must be a JSON object of search fields (q, lang, …)")
+    return body
+
+
+@bp.get("/docs/<path:doc_id>/related")
+def related(doc_id: str):
+    """The other language's best documents for this one, through the bridge."""
+    hits = engine().related(doc_id)
+    if hits is None:
+        return error(404, "not_found", f"no document with id {doc_id!r}")
     return jsonify(
-        query=results.query,
-        total=results.total,
-        page=results.page,
-        per_page=results.per_page,
-        took_ms=results.took_ms,
-        hits=[
-            {
-                "id": hit.id,
-                "title": hit.title,
-                "lang": hit.lang,
-                "score": hit.score,
-                "snippet": hit.snippet,
-                "page": hit.page,
-                "url": doc_url(hit.id, sargs.q),
-            }
-            for hit in results.hits
+        id=doc_id,
+        related=[
+            {"id": hit.id, "title": hit.title, "lang": hit.lang, "score": hit.score, "url": doc_url(hit.id)}
+            for hit in hits
         ],
-        suggestion=results.suggestion,
     )
 
 

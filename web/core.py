@@ -6,16 +6,42 @@ error code for API clients (and a non-number page into a 400, not a crash).  Imp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SearchEngine, SearchResults
+from indexer.search import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    SORTS,
+    FilterError,
+    Filters,
+    SearchEngine,
+    SearchResults,
+    parse_filters,
+)
 
 DEFAULT_PER_PAGE = 10
-# "all" (or nothing) means no filter; the engine's "ko" and "en" filters also match "mixed".
-LANGS = ("all", "ko", "en")
+# What a search takes, in a query string or a JSON body; `from`/`size` are Elasticsearch's names
+# for an offset and a page size.  The API refuses anything else (a typo would silently do nothing).
+SEARCH_PARAMS = (
+    "q",
+    "lang",
+    "type",
+    "path",
+    "modified_after",
+    "modified_before",
+    "sort",
+    "page",
+    "per_page",
+    "from",
+    "size",
+    "bridge",
+    "fuzzy",
+)
+SWITCH_VALUES = ("on", "off")  # bridge=, fuzzy=
 
 
 class ParamError(ValueError):
@@ -30,13 +56,13 @@ class ParamError(ValueError):
 @dataclass(frozen=True)
 class SearchArgs:
     q: str
-    lang: str  # one of LANGS
     page: int
     per_page: int
-
-    @property
-    def lang_filter(self) -> str | None:
-        return None if self.lang == "all" else self.lang
+    filters: Filters = Filters()
+    sort: str = "relevance"
+    lang: str = "all"  # as typed, for the page's language selector
+    bridge: bool = True  # also search the translations (`bridge=off`: the words as typed only)
+    fuzzy: bool = True  # off: the words as typed
 
 
 def engine() -> SearchEngine:
@@ -45,7 +71,7 @@ def engine() -> SearchEngine:
 
 
 def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name, "").strip()
+    raw = str(args.get(name, "")).strip()
     if not raw:
         return default
     try:
@@ -57,25 +83,85 @@ def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: i
     return value
 
 
+def unknown_params(names: Iterable[str]) -> None:
+    """Raise ParamError naming the arguments a search does not take, and those it does."""
+    unknown = sorted(set(names) - set(SEARCH_PARAMS))
+    if unknown:
+        raise ParamError(
+            "unknown_parameter",
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
+            f"a search takes {', '.join(SEARCH_PARAMS)}",
+        )
+
+
 def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) -> SearchArgs:
-    """Validate q/lang/page/per_page from a query string; raise ParamError on the first bad one."""
-    q = args.get("q", "").strip()
+    """Validate a search's arguments (a query string or a JSON body); raise ParamError on the first
+    bad one."""
+    q = str(args.get("q", "")).strip()
     if require_query and not q:
         raise ParamError("empty_query", "q is empty: type something to search for")
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("query_too_long", f"q is longer than {MAX_QUERY_CHARS} characters")
-    lang = args.get("lang", "").strip().lower() or "all"
-    if lang not in LANGS:
-        raise ParamError("bad_lang", f"lang must be one of {', '.join(LANGS)}")
     # The page cap keeps `page * per_page` (what Whoosh collects) bounded.
-    page = _int_arg(args, "page", 1, 1, MAX_PAGE)
     per_page = _int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    return SearchArgs(q=q, lang=lang, page=page, per_page=per_page)
+    per_page = _int_arg(args, "size", per_page, 1, MAX_PER_PAGE)
+    page = _int_arg(args, "page", 1, 1, MAX_PAGE)
+    if str(args.get("from", "")).strip():  # an offset: the page that holds it
+        page = _int_arg(args, "from", 0, 0, MAX_PAGE * per_page - 1) // per_page + 1
+    sort = str(args.get("sort", "")).strip() or "relevance"
+    if sort not in SORTS:
+        raise ParamError("bad_sort", f"sort must be one of {', '.join(SORTS)}")
+    lang = str(args.get("lang", "")).strip().lower() or "all"
+    try:
+        filters = parse_filters(
+            lang,
+            _values(args, "type"),
+            _text(args, "path"),
+            _text(args, "modified_after"),
+            _text(args, "modified_before"),
+        )
+    except FilterError as error:
+        raise ParamError("bad_filter", str(error)) from None
+    bridge = str(args.get("bridge", "")).strip().lower() or "on"
+    if bridge not in SWITCH_VALUES:
+        raise ParamError("bad_bridge", "bridge must be one of on or off")
+    fuzzy = str(args.get("fuzzy", "")).strip().lower() or "on"
+    if fuzzy not in SWITCH_VALUES:
+        raise ParamError("bad_fuzzy", "fuzzy must be on or off")
+    return SearchArgs(
+        q=q,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        sort=sort,
+        lang=lang,
+        bridge=bridge == "on",
+        fuzzy=fuzzy == "on",
+    )
+
+
+def _text(args: Mapping[str, str], name: str) -> str | None:
+    value = args.get(name)
+    return None if value is None else str(value)
+
+
+def _values(args: Mapping[str, str], name: str) -> list[str]:
+    """Every value of a repeatable argument (``type=pdf&type=hwp``, ``type=pdf,hwp``, a JSON list)."""
+    value = args.getlist(name) if hasattr(args, "getlist") else args.get(name, [])
+    return [str(item) for item in (value if isinstance(value, list) else [value])]
 
 
 def run_search(sargs: SearchArgs) -> SearchResults:
     """Search with validated arguments; the engine's QueryError propagates to the caller."""
-    return engine().search(sargs.q, lang=sargs.lang_filter, page=sargs.page, per_page=sargs.per_page)
+    return engine().search(
+        sargs.q,
+        page=sargs.page,
+        per_page=sargs.per_page,
+        filters=sargs.filters,
+        sort=sargs.sort,
+        bridge=sargs.bridge,
+        fuzzy=sargs.fuzzy,
+    )
 
 
 def doc_url(doc_id: str, q: str = "") -> str:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.core import LANGS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+from web.core import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SWITCH_VALUES
+
+DOC_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "Document id; may contain '/'",
+    "schema": {"type": "string"},
+}
 
 
 def _json_of(schema: str) -> dict[str, Any]:
@@ -16,6 +24,53 @@ def _json_of(schema: str) -> dict[str, Any]:
 
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": _json_of("Error")}
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema} | (
+        {"description": description} if description else {}
+    )
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    """The search's parameters but q (which GET requires and the JSON body names too)."""
+    page_size = {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}
+    return [
+        _query(
+            "lang",
+            # Any case: the server lowercases it.
+            {
+                "type": "string",
+                "default": "all",
+                "pattern": "^(?:[A-Za-z]{2,3}|[Mm][Ii][Xx][Ee][Dd]|[Aa][Ll][Ll])$",
+            },
+            "ko, en (both with mixed), mixed, another ISO 639 code, all",
+        ),
+        _query("type", {"type": "string"}, "File types, comma-separated (pdf,hwp)"),
+        _query("path", {"type": "string"}, "Only files under this folder, relative to its indexed folder"),
+        _query("modified_after", {"type": "string", "format": "date"}, "From this day (UTC)"),
+        _query("modified_before", {"type": "string", "format": "date"}, "Before this day (UTC)"),
+        _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+        _query("per_page", page_size),
+        _query(
+            # Always within the page cap, whatever size is; deeper offsets work while from / size < 100.
+            "from",
+            {"type": "integer", "minimum": 0, "maximum": MAX_PAGE - 1},
+            "Offset of the first hit",
+        ),
+        _query("size", page_size, "per_page, as Elasticsearch names it"),
+        _query(
+            "bridge",
+            {"type": "string", "enum": list(SWITCH_VALUES), "default": "on"},
+            "off: search the words as typed, without their translations",
+        ),
+        _query(
+            "fuzzy",
+            {"type": "string", "enum": list(SWITCH_VALUES), "default": "on"},
+            "off: the words exactly as typed (no typo, keyboard or initials reading)",
+        ),
+    ]
 
 
 def openapi_spec() -> dict[str, Any]:
@@ -45,48 +100,38 @@ def openapi_spec() -> dict[str, Any]:
                                 "pattern": r"[^\s\x1c-\x1f\x85]",
                             },
                         },
-                        {
-                            "name": "lang",
-                            "in": "query",
-                            "description": "ko also matches documents labelled mixed",
-                            "schema": {"type": "string", "enum": list(LANGS), "default": "all"},
-                        },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_PER_PAGE,
-                                "default": 10,
-                            },
-                        },
+                        *_filter_parameters(),
                     ],
                     "responses": {
                         "200": {"description": "Results", "content": _json_of("SearchResults")},
-                        "400": _error_response("Bad q, lang, page or per_page"),
+                        "400": _error_response("A bad or unknown parameter (the message names it)"),
                     },
-                }
+                },
+                "post": {
+                    "summary": "The same search, its fields as a JSON object",
+                    "requestBody": {"required": True, "content": _json_of("SearchRequest")},
+                    "responses": {
+                        "200": {"description": "Results", "content": _json_of("SearchResults")},
+                        "400": _error_response("A bad or unknown field (the message names it)"),
+                    },
+                },
             },
             "/api/docs/{id}": {
                 "get": {
                     "summary": "One document's metadata and full text",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "Document id; may contain '/'",
-                            "schema": {"type": "string"},
-                        },
-                    ],
+                    "parameters": [DOC_ID],
                     "responses": {
                         "200": {"description": "The document", "content": _json_of("Document")},
+                        "404": _error_response("No document with that id"),
+                    },
+                }
+            },
+            "/api/docs/{id}/related": {
+                "get": {
+                    "summary": "The other language's best documents for this one (through the bridge)",
+                    "parameters": [DOC_ID],
+                    "responses": {
+                        "200": {"description": "Related documents", "content": _json_of("Related")},
                         "404": _error_response("No document with that id"),
                     },
                 }
@@ -125,6 +170,23 @@ def openapi_spec() -> dict[str, Any]:
                             "description": "Page (slide, sheet) of the best passage; null: flowing text",
                         },
                         "url": {"type": "string", "description": "Document page, matches marked"},
+                        "path": {"type": "string", "description": "Relative to its indexed folder"},
+                        "type": {"type": "string", "description": "txt, md, html, jsonl, pdf, hwp, …"},
+                        "modified": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "SearchRequest": {
+                    "type": "object",
+                    "required": ["q"],
+                    "additionalProperties": False,
+                    "properties": {
+                        parameter["name"]: parameter["schema"]
+                        for parameter in _filter_parameters()
+                        if parameter["name"] != "type"
+                    }
+                    | {
+                        "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                        "type": {"type": "string", "description": "Comma-separated file types"},
                     },
                 },
                 "SearchResults": {
@@ -139,8 +201,40 @@ def openapi_spec() -> dict[str, Any]:
                         "suggestion": {
                             "type": "string",
                             "nullable": True,
-                            "description": "Did-you-mean for a misspelt query",
+                            "description": "Did-you-mean for a misspelt query (Korean or English)",
                         },
+                        "corrected": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "Each typed word that found nothing and what it was searched as",
+                        },
+                        "typed_in": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["english-mode", "korean-mode", None],
+                            "description": "A word was read as typed with the keyboard in the other mode",
+                        },
+                        "sort": {"type": "string", "enum": list(SORTS)},
+                        "facets": {
+                            "type": "object",
+                            "description": "Counts over every match by lang, type, folder, year",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                        },
+                        "bridged": {
+                            "type": "object",
+                            "description": "Per query word, the translations also searched",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "Related": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "related": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                     },
                 },
                 "Document": {

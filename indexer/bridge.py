@@ -1,0 +1,228 @@
+"""The bridge (다리): an English query also searches Korean words, a Korean query English ones.
+
+Each analysed query word (and each run of two or three, ``secretari general`` → 사무총장) gets its
+best lexicon translations that the index holds as **one synonym group** (``synonyms``), weighted
+BRIDGE_WEIGHT below the typed words, so same-language ranking keeps its order while documents in
+the other language are found at all.  Names (``names``): a capitalised English run is matched to
+the index's Hangul words with its consonant skeleton, a Korean proper noun to the Latin words.
+
+Ambiguity is kept down three ways, each measured in benchmarks/README.md: translations are ranked
+by the lexicon's learned probability and capped (MAX_PER_WORD); a translation held by more than
+COMMON_SHARE of the documents carries no meaning and is dropped; and a query word with no content
+(STOP_WORDS) is not translated.  In one mixed index the other language still ranks low, so the
+first page keeps room for its best few (``with_other_language``).
+
+Imports ``analysis``, ``lexicon``, ``names``, ``query`` and ``synonyms``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
+from whoosh import query as wq
+
+from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, has_hangul
+from indexer.lexicon import Lexicon
+from indexer.names import NameKeys, capitalised_runs
+from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
+from indexer.synonyms import SynonymGroup
+
+BRIDGE_WEIGHT = 0.45  # a translation against a typed word (tuned on park-dev and jhe, 0.3–0.6)
+NAME_WEIGHT = 0.6  # a name's other spelling is surer than a dictionary sense (tuned likewise)
+MAX_PER_WORD = 3  # translations kept per query word, best first (make/take have dozens)
+COMMON_SHARE = 0.1  # a translation in more than this share of documents says nothing …
+COMMON_MIN_DOCS = 50  # … in an index large enough to tell (in 5 documents every word is common)
+MAX_NGRAM = 3  # neighbouring query words looked up together (국제 노동 기구, secretari general)
+RELATED_TERMS = 20  # a document's words, by tf·idf, that find its other-language neighbours …
+RELATED_CHARS = 5000  # … read from its start (analysing a 10 MB body per page view is too slow)
+OTHER_LANGUAGE = {"ko": "en", "en": "ko"}
+OTHER_SLOTS = (1, 3, 5)  # first-page ranks (0-based) kept for the other language's best hits
+AMERICAN = re.compile(r"^([a-z]+[^aeiou])our$")
+# Light verbs and pronouns with content tags: their translations are noise, never meaning.
+STOP_WORDS = frozenset("하다 되다 있다 없다 않다 이다 것 수 등 때 그 이 저 우리 get make take do".split())
+
+
+@dataclass
+class Bridged:
+    """The query with its translations, and what was added per typed word (for the user)."""
+
+    query: wq.Query
+    added: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Bridge:
+    """Translations of query words into index words, against one open searcher at a time."""
+
+    def __init__(self, lexicon: Lexicon, analyzer) -> None:
+        self.lexicon = lexicon
+        self._analyzer = analyzer
+        self._names: WeakKeyDictionary = WeakKeyDictionary()  # reader → its NameKeys
+
+    def extend(self, tree: wq.Query, text: str, searcher) -> Bridged:
+        """``tree`` with a synonym group per translated word; only loose words are extended (a
+        phrase, a required or a title-only word keeps its exact meaning)."""
+        if isinstance(tree, wq.AndNot):
+            inner = self.extend(tree.a, text, searcher)
+            return Bridged(wq.AndNot(inner.query, tree.b), inner.added)
+        if not _loose(tree):
+            return Bridged(tree)
+        added = self.translations(text, searcher)
+        if not added:
+            return Bridged(tree)
+        groups = [_group(terms, weight) for terms, weight in added.values()]
+        words = list(tree.subqueries) if type(tree) is LooseWords else [tree]
+        return Bridged(LooseWords([*words, *groups]), {word: terms for word, (terms, _) in added.items()})
+
+    def translations(self, text: str, searcher) -> dict[str, tuple[list[str], float]]:
+        """Per query word (or run of words, or name): the index words it is also searched as,
+        and their weight."""
+        reader = searcher.reader()
+        tokens = list(self._analyzer(text, mode="query"))
+        typed = [piece for token in tokens for piece in self._translatable(token.text)]
+        found: dict[str, tuple[list[str], float]] = {}
+        covered: set[int] = set()  # words translated as part of a longer run
+        for size in range(MAX_NGRAM, 0, -1):
+            for start in range(len(typed) - size + 1):
+                span = set(range(start, start + size))
+                words = typed[start : start + size]
+                source = ("" if has_hangul(words[0]) else " ").join(words)
+                if span & covered or source in found or (size == 1 and source in STOP_WORDS):
+                    continue
+                options = self.options(source, reader)
+                if options:
+                    found[source] = (options, BRIDGE_WEIGHT)
+                    covered |= span if size > 1 else set()
+        for source, names in self._names_in(text, tokens, reader).items():
+            found.setdefault(source, (names, NAME_WEIGHT))
+        return found
+
+    def options(self, source: str, reader) -> list[str]:
+        """The best translations of one index term (or run) that the index holds usefully."""
+        # The index folds British spellings to American ones (``spelling``); a lexicon may not.
+        listed = self.lexicon.translations(source)
+        spellings = (spelling for option, _ in listed for spelling in (option, american(option)))
+        return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
+
+    def related_query(self, body: str, searcher) -> wq.Query | None:
+        """A query for the other language's documents on what ``body`` is about: its
+        RELATED_TERMS words of most tf·idf, each as its translations, weighted by that tf·idf."""
+        reader = searcher.reader()
+        counts = Counter(t.text for t in self._analyzer(body[:RELATED_CHARS]) if not t.piece)
+        weights = {term: tf * searcher.idf("body", term) for term, tf in counts.items()}
+        groups = []
+        for term in sorted(weights, key=lambda t: (-weights[t], t)):
+            if options := self.options(term, reader):
+                groups.append((options, weights[term]))
+            if len(groups) == RELATED_TERMS:
+                break
+        if not groups:
+            return None
+        best = groups[0][1]
+        return LooseWords([_group(options, weight / best) for options, weight in groups])
+
+    def _translatable(self, word: str) -> list[str]:
+        """``word``, or a Hangul compound the lexicon lacks as its 2-syllable pieces (국제노동기구 →
+        국제 노동 기구), which it may have."""
+        if HANGUL_SYLLABLES.fullmatch(word) and len(word) > 2 and not self.lexicon.translations(word):
+            return compound_pieces(word) or [word]
+        return [word]
+
+    def _names_in(self, text: str, tokens, reader) -> dict[str, list[str]]:
+        """Names of the query with the index's words that spell them in the other script."""
+        keys = None
+        found: dict[str, list[str]] = {}
+        for run in capitalised_runs(text):
+            if " " not in run and self.lexicon.translations(run.lower()):
+                continue  # a capitalised ordinary word (Minister), which the lexicon translates
+            keys = keys or self.name_keys(reader)
+            if not any(run in longer for longer in found) and (korean := keys.korean_for(run)):
+                found[run] = korean[:MAX_PER_WORD]
+        for token in tokens:
+            if token.tag == "NNP" and has_hangul(token.text):
+                keys = keys or self.name_keys(reader)
+                if english := keys.english_for(token.text)[:MAX_PER_WORD]:
+                    found[token.text] = english
+        return found
+
+    def name_keys(self, reader) -> NameKeys:
+        """The skeletons of the index's words, built on the first name asked of this reader."""
+        if reader not in self._names:
+            body = reader.schema["body"]
+            self._names[reader] = NameKeys(body.from_bytes(word) for word in reader.lexicon("body"))
+        return self._names[reader]
+
+
+def american(stem: str) -> str:
+    """The American spelling of a British English stem (``labour`` → ``labor``), or the stem."""
+    return AMERICAN.sub(r"\1or", stem)
+
+
+def _loose(tree: wq.Query) -> bool:
+    """Whether ``tree`` is loose words only, which the bridge extends: no phrase, operator or
+    wildcard, and no word scoped to titles (``title:Geneva``) — those keep their exact meaning."""
+    nodes = [tree, *tree.children()] if tree.is_leaf() is False else [tree]
+    while nodes:
+        node = nodes.pop()
+        if type(node) not in LOOSE_NODES:
+            return False
+        if not node.is_leaf():
+            nodes.extend(node.children())
+    fields = defaultdict(set)
+    for node in tree.leaves():
+        fields[node.fieldname].add(node.text)
+    return fields["title"] <= fields["body"] and set(fields) <= {"title", "body"}
+
+
+LOOSE_NODES = (LooseWords, wq.Or, wq.Term, Word, Pieces, wq.DisjunctionMax)
+
+
+def _useful(reader, translation: str) -> bool:
+    """Whether the index holds every term of ``translation``, none of them in most documents."""
+    limit = max(COMMON_SHARE * reader.doc_count_all(), COMMON_MIN_DOCS)
+    frequencies = [reader.doc_frequency("body", term) for term in translation.split()]
+    return all(0 < df <= limit for df in frequencies)
+
+
+def _group(translations: list[str], weight: float) -> wq.Query:
+    """The translations as one synonym group in the body and, less, in the title."""
+    fields = [SynonymGroup([_member(name, t) for t in translations], boost=boost) for name, boost in _FIELDS]
+    return wq.Or(fields, boost=weight)
+
+
+_FIELDS = (("title", TITLE_BOOST), ("body", 1.0))
+
+
+def _member(fieldname: str, translation: str) -> wq.Query:
+    terms = [wq.Term(fieldname, term) for term in translation.split()]
+    return terms[0] if len(terms) == 1 else Word(terms)
+
+
+def query_language(typed: Sequence[str]) -> str | None:
+    """``ko`` or ``en`` when every typed word is of one script (numbers aside), else None."""
+    scripts = {has_hangul(word) for word in typed if not word.isdigit()}
+    return None if len(scripts) != 1 else "ko" if scripts.pop() else "en"
+
+
+def with_other_language(ranked: list, language_of: Callable[[object], str], query_lang: str | None) -> list:
+    """``ranked`` with the best hits of the other language than the query's moved up to the
+    OTHER_SLOTS ranks if they stand below them, so a first page shows both languages.
+
+    Translations score below typed words, so in a mixed index the other language rarely reaches
+    the first page by score alone (measured: 10 % of the top 10 at weight 0.5).  A fixed few
+    slots keep the same-language best first (rank 0) and the order within each language.
+    """
+    if query_lang is None:
+        return ranked
+    other = OTHER_LANGUAGE[query_lang]
+    indexes = [i for i, hit in enumerate(ranked) if language_of(hit) == other][: len(OTHER_SLOTS)]
+    if all(i <= slot for i, slot in zip(indexes, OTHER_SLOTS, strict=False)):
+        return ranked
+    moved = set(indexes)
+    result = [hit for i, hit in enumerate(ranked) if i not in moved]
+    for i, slot in zip(indexes, OTHER_SLOTS, strict=False):
+        result.insert(min(i, slot), ranked[i])  # in rank order: the earlier ones stay where they are
+    return result

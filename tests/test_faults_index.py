@@ -602,7 +602,8 @@ def test_an_older_dari_index_says_to_rebuild_and_full_rebuilds_it_in_place(
     index = tmp_path / "index"
     _older_dari_index(index, docs)
     expected = (
-        f"Error: The index at {index} was made by an older dari (schema 0); this dari reads schema 1: "
+        f"Error: The index at {index} was made by an older dari (schema 0); this dari reads schema "
+        f"{SCHEMA_VERSION}: "
         "run `dari reindex --full` to rebuild it."
     )
     for args in (["search", "alpha"], ["reindex", str(docs)], ["serve", "--port", str(free_port())]):

@@ -4,6 +4,7 @@ Run from the repository root (inside the project's virtualenv):
 
     python benchmarks/speed.py                      # mix + 20k, the quick run
     python benchmarks/speed.py --sizes mix,20k,100k # the full run
+    python benchmarks/speed.py --sizes "" --documents 100  # the documents row alone (300 files)
 
 For each corpus it indexes the same title+text with (a) stock Whoosh (StemmingAnalyzer, one
 process), (b) Kiwi alone on the Hangul-bearing lines (num_workers=2) and (c) `dari reindex` (full,
@@ -11,6 +12,10 @@ then incremental with nothing changed), each in its own subprocess so wall time 
 over the process tree, workers included) are real. Then it times `SearchEngine.search` (highlights
 included) for one- to three-term and natural-language queries drawn from the query sets, and HTTP
 throughput against `dari serve` at 4 and 16 concurrent clients.
+
+With ``--documents N`` it also writes N each of PDF (3 pages), DOCX and HWPX files (the generator of
+benchmarks/documents.py) and compares `dari reindex --full` of them with extraction alone (the same
+readers in one process): ms per file and per page.
 
 The 20k/100k corpora are generated on the fly into a temporary folder (seeded, never committed) by
 recombining sentences of the korquad, squad, cranfield and koen_parallel sets.
@@ -500,6 +505,39 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool, skip_ba
     }
 
 
+def bench_documents(count: int, seed: int, work: Path) -> dict:
+    """`dari reindex --full` of generated PDF/DOCX/HWPX files against their extraction alone."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import documents  # benchmarks/documents.py: the generator and the extraction timing
+
+    folder = work / "documents"
+    folder.mkdir()
+    documents.write_files(folder, count, seed)
+    formats = documents.extraction(folder)
+    run = measure([dari_cmd(), "reindex", folder, "--full", "--index", work / "documents-index"])
+    shutil.rmtree(folder)
+    return {"formats": formats, "wall": run.wall, "cpu": run.cpu, "peak_rss_mib": run.peak_rss / 2**20}
+
+
+def print_documents(result: dict) -> None:
+    formats = result["formats"]
+    files, pages = sum(r["files"] for r in formats), sum(r["pages"] for r in formats)
+
+    def line(what: str, files: int, pages: int, seconds: float) -> str:
+        return f"| {what} | {files} | {pages} | {1000 * seconds / files:.1f} | {1000 * seconds / pages:.1f} |"
+
+    print("\n| documents | files | pages | ms/file | ms/page |")
+    print("|---|---:|---:|---:|---:|")
+    for r in formats:
+        print(line(f"extraction alone: {r['format']}", r["files"], r["pages"], r["seconds"]))
+    print(line("extraction alone: all", files, pages, sum(r["seconds"] for r in formats)))
+    reindex = (
+        f"dari reindex --full ({result['wall']:.1f} s wall, {result['cpu']:.1f} CPU-s, "
+        f"peak RSS {result['peak_rss_mib']:.0f} MiB)"
+    )
+    print(line(reindex, files, pages, result["wall"]))
+
+
 def row_line(r: dict) -> str:
     size = f"{r['index_mib']:.0f}" if r["index_mib"] is not None else "–"
     return (
@@ -581,12 +619,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--skip-baselines", action="store_true", help="skip stock Whoosh and Kiwi alone (for a long 100k run)"
     )
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
+    parser.add_argument(
+        "--documents",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N each of PDF, DOCX and HWPX files (0: skip)",
+    )
     args = parser.parse_args(argv)
 
     results = []
     with tempfile.TemporaryDirectory(prefix="dari-speed-") as tmp:
         work = Path(tmp)
         for token in args.sizes.split(","):
+            if not token.strip():  # --sizes "": the documents row alone
+                continue
             if token.strip() == "mix":
                 corpus = mix_corpus()
             else:
@@ -599,7 +646,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             if args.json:  # after each corpus, so a long run that is stopped keeps what it measured
                 args.json.parent.mkdir(parents=True, exist_ok=True)
                 args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    print_report(results)
+        document_result = bench_documents(args.documents, args.seed, work) if args.documents else None
+    if results:
+        print_report(results)
+    if document_result is not None:
+        print_documents(document_result)
 
 
 if __name__ == "__main__":

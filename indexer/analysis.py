@@ -7,6 +7,7 @@ Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|
                             their Latin (Cyrillic, Greek …) runs are split into words by the regex other
                             lines are: Kiwi sees each run as one token and cuts no word.  Each token
                             carries a ``tag``.
+    | HanjaReadingFilter()  a Hanja word's Hangul reading beside it, in the index only (``勞動`` → ``노동``).
     | CompoundPartsFilter() Hangul noun runs of 3+ syllables also yield their 2-syllable pieces at the
                             same position (``국제노동기구`` → ``국제``, ``노동``, ``기구`` …), like Nori's
                             ``decompound_mode: mixed``.
@@ -16,7 +17,7 @@ Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|
     | PositionFilter()      numbers the kept tokens so phrases ignore dropped particles.
 
 The analyzer is pickled into the Whoosh schema, so it holds no Kiwi or stemmer object: both live in
-module-level caches, created once per process.  Imports ``spelling``.
+module-level caches, created once per process.  Imports ``hanja`` and ``spelling``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import Stemmer
 from kiwipiepy import Kiwi
 from whoosh.analysis import Filter, Token, Tokenizer
 
+from indexer.hanja import HanjaReadingFilter
 from indexer.spelling import canonical_spelling, fold_accents
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
@@ -342,7 +344,14 @@ class PositionFilter(Filter):
 
 def make_analyzer():
     """The one analyzer used for documents and queries alike."""
-    return BilingualTokenizer() | CompoundPartsFilter() | ContentFilter() | LatinFilter() | PositionFilter()
+    return (
+        BilingualTokenizer()
+        | HanjaReadingFilter()
+        | CompoundPartsFilter()
+        | ContentFilter()
+        | LatinFilter()
+        | PositionFilter()
+    )
 
 
 class HangulBigramTokenizer(SpanTokenizer):

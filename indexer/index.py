@@ -4,8 +4,8 @@ Whoosh commits by writing new segment files and then atomically renaming a new t
 into place, so readers keep the last committed state until a reindex's commit is complete, and a
 killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
 before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
-made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``schema``,
-``sources``, ``storage`` and ``writer``.
+made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``,
+``progress``, ``schema``, ``sources``, ``storage`` and ``writer``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-from tqdm import tqdm
 from whoosh.fields import Schema
 from whoosh.writing import CLEAR
 
 from indexer.documents import READ_TIME_LIMIT, Document, Unchanged, read_documents
-from indexer.schema import DARI_FIELDS, IndexIncompatible, make_schema, schema_problem
+from indexer.progress import ReindexProgress
+from indexer.schema import DARI_FIELDS, IndexIncompatible, analysis_outdated, make_schema, schema_problem
 from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
 from indexer.storage import CommitIndex, DurableStorage, IndexDamaged, IndexUnusable, has_commits
 from indexer.writer import IndexLocked, WorkerFailed, default_procs, merge_small_dropping_empty, open_writer
@@ -107,8 +107,8 @@ def open_index(index_dir: Path) -> CommitIndex:
 def _open_or_create(index_dir: Path, full: bool) -> tuple[CommitIndex, Schema | None]:
     """The index to write, and the schema to start it over with (None: keep its commits).
 
-    An index this dari cannot read is started over by ``full`` (a damaged one, or one made by
-    another dari version); a foreign index never is.
+    ``full`` starts a dari index over with today's schema (a damaged one, one made by another dari
+    version, or one whose pickled analyzer is not today's); a foreign index never.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     storage = DurableStorage(str(index_dir))
@@ -122,7 +122,7 @@ def _open_or_create(index_dir: Path, full: bool) -> tuple[CommitIndex, Schema | 
             return ix, make_schema()
         raise
     if problem is None:
-        return ix, None
+        return ix, make_schema() if full and analysis_outdated(ix.schema) else None
     if full and set(ix.schema.names()) >= DARI_FIELDS:
         return ix, make_schema()
     raise problem
@@ -174,6 +174,7 @@ def reindex(
         ix = _with_new_fields(ix, index_dir)
     writer = open_writer(ix, index_dir, default_procs() if procs is None else procs, fresh_schema)
     summary = ReindexSummary()
+    shown = ReindexProgress(roots, enabled=progress)
     try:
         known = {} if full else _stored_documents(ix)
         file_stats = {(doc["path"], doc["size"], doc["mtime"]) for doc in known.values()}
@@ -204,8 +205,8 @@ def reindex(
             follow_links=follow_links,
             time_limit=read_timeout,
         )
-        bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
-        for _, item in bar:
+        for _, item in items:
+            shown.seen(item.path)
             if isinstance(item, Notice):
                 summary.notices.append(item)
                 continue
@@ -248,6 +249,7 @@ def reindex(
         # from the index anyway, so the next run reads it again.
         not_read = {path for path in reread if kept(path) or not is_under(path, root_names)}
         _write_skip_record(index_dir, bad_files | not_read)
+        shown.committing()
         if full:
             writer.commit(mergetype=CLEAR)
         elif touched or summary.added or summary.updated or summary.deleted:
@@ -257,6 +259,8 @@ def reindex(
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        shown.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -7,6 +7,7 @@ or not by dari, is explained instead of misread.  Imports ``analysis``, ``storag
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from pathlib import Path
 
@@ -64,6 +65,17 @@ def make_schema() -> Schema:
     )
     schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
     return schema
+
+
+def analysis_outdated(schema: Schema) -> bool:
+    """Whether the index's pickled analyzer is not today's (made before a filter was added, such as
+    the Hanja readings): it still reads as it is, and a rebuild brings it up to date."""
+    today = make_schema()
+    return any(
+        pickle.dumps(schema[name].analyzer) != pickle.dumps(today[name].analyzer)
+        for name in ("title", "body")
+        if name in schema
+    )
 
 
 def _field_types(schema: Schema) -> dict[str, str]:

@@ -169,3 +169,8 @@ def _unlisted(errors: list[OSError]) -> Iterator[Skipped]:
     for error in errors:
         yield Skipped(str(error.filename), f"cannot list folder: {error.strerror or error}")
     errors.clear()
+
+
+def count_files(paths: Iterable[Path]) -> int:
+    """How many files a walk of ``paths`` finds (not reading them): a reindex's progress total."""
+    return sum(1 for root in paths if root.exists() for entry in walk(root) if not isinstance(entry, Skipped))

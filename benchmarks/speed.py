@@ -360,7 +360,8 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def child_queries(index_dir: Path, seed: int) -> None:
-    """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi."""
+    """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi;
+    each query also with the bridge off, right after, so both rows see the same machine load."""
     from indexer.search import SearchEngine
 
     engine = SearchEngine(index_dir)
@@ -369,12 +370,14 @@ def child_queries(index_dir: Path, seed: int) -> None:
         engine.search(q)
     out = {}
     for kind, queries in kinds.items():
-        ms = []
+        ms: dict[bool, list[float]] = {True: [], False: []}
         for q in queries:
-            start = time.perf_counter()
-            engine.search(q)
-            ms.append((time.perf_counter() - start) * 1000)
-        out[kind] = percentiles(ms)
+            for bridge in (True, False):
+                start = time.perf_counter()
+                engine.search(q, bridge=bridge)
+                ms[bridge].append((time.perf_counter() - start) * 1000)
+        out[kind] = percentiles(ms[True])
+        out[f"{kind}, bridge off"] = percentiles(ms[False])
     print(json.dumps(out))
 
 

@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py [--sample N] [--sets korquad,squad,cranfield,mixed]
                                  [--keep-index DIR] [--progress]
+    python benchmarks/quality.py --forgiving [--sample N] [--keep-index DIR]
 
 dari is scored through `indexer.evaluate.evaluate`, the function behind `dari eval`. The baselines
 are computed in the same run on the same data with `bm25s` (BM25, k1=0.9, b=0.4, Lucene's idf),
@@ -13,6 +14,9 @@ one field holding title + text, each with its own analyzer:
 `--sets crosslingual` adds benchmarks/crosslingual.py's rows (the bridge on koen_parallel).
 The mixed index holds the three corpora plus both sides of koen_parallel as distractors; each query
 set is scored against it. Needs the `bench` extra: pip install -e '.[bench]'.
+--forgiving scores forgiving search instead: the clean sets, korquad's titles as navigational queries
+(clean, one jamo typo, typed in English keyboard mode, initials only) and the questions with one
+seeded typo (benchmarks/typo_sets.py), each with fuzzy on and off, side by side.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import bm25s
 import crosslingual
 import mecab_ko
 import Stemmer
+from typo_sets import question_typos, title_sets
 
 from indexer.evaluate import EvalSet, Metrics, evaluate, load_eval_set, score_run
 from indexer.index import reindex
@@ -204,6 +209,25 @@ def print_table(rows: Iterable[Row], out=sys.stdout) -> None:
             print("-|-".join("-" * w for w in widths), file=out)
 
 
+def forgiving_rows(evals: dict[str, EvalSet], corpora: dict[str, list[dict]], cache: Path) -> None:
+    """Each set with fuzzy off and on: nDCG@10/MRR@10 and latency side by side."""
+    sets = {name: (name, es) for name, es in evals.items()}
+    sets |= {
+        name: ("korquad", es) for name, es in title_sets(evals["korquad"].corpus, corpora["korquad"]).items()
+    }
+    sets |= {f"{name}-typo": (name, question_typos(evals[name])) for name in ("korquad", "squad")}
+    print("| set | queries | fuzzy off nDCG/MRR | fuzzy on nDCG/MRR | off p50/p95 ms | on p50/p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (corpus, es) in sets.items():
+        off, on = (evaluate(es, cache / corpus, fuzzy=fuzzy) for fuzzy in (False, True))
+        print(
+            f"| {name} | {on.metrics.queries} | {off.metrics.ndcg10:.4f}/{off.metrics.mrr10:.4f} | "
+            f"{on.metrics.ndcg10:.4f}/{on.metrics.mrr10:.4f} | {off.p50_ms:.1f}/{off.p95_ms:.1f} | "
+            f"{on.p50_ms:.1f}/{on.p95_ms:.1f} |",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, help="score N seeded-random queries per set")
@@ -214,11 +238,17 @@ def main(argv: list[str] | None = None) -> None:
         help="reuse dari's indexes in this folder between runs (valid while analysis is unchanged)",
     )
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--forgiving", action="store_true", help="forgiving search, fuzzy off and on")
     args = parser.parse_args(argv)
     wanted = args.sets.split(",")
     evals = {s: sample(load_eval_set(DATA / s), args.sample) for s in SETS}
     corpora = {s: read_corpus(evals[s].corpus) for s in SETS}
     started = time.perf_counter()
+    if args.forgiving:
+        with tempfile.TemporaryDirectory(prefix="dari-forgiving-") as tmp:
+            forgiving_rows(evals, corpora, args.keep_index or Path(tmp))
+        print(f"\n{args.sample or 'all'} questions per set; {time.perf_counter() - started:.0f} s")
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="dari-quality-") as tmp:
         cache = args.keep_index or Path(tmp)

@@ -361,8 +361,9 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 def child_queries(index_dir: Path, seed: int) -> None:
     """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi;
-    each query also with the bridge off, right after, so both rows see the same machine load."""
+    each query also with the bridge off and with fuzzy off (what each costs)."""
     from indexer.search import SearchEngine
+    from indexer.vocabulary import Vocabulary
 
     engine = SearchEngine(index_dir)
     kinds = make_queries(seed)
@@ -370,14 +371,21 @@ def child_queries(index_dir: Path, seed: int) -> None:
         engine.search(q)
     out = {}
     for kind, queries in kinds.items():
-        ms: dict[bool, list[float]] = {True: [], False: []}
-        for q in queries:
-            for bridge in (True, False):
+        switches = {
+            kind: {},
+            f"{kind}, bridge off": {"bridge": False},
+            f"{kind}, fuzzy off": {"fuzzy": False},
+        }
+        ms: dict[str, list[float]] = {row: [] for row in switches}
+        for q in queries:  # each query in every setting, in turn, so all rows see the same load
+            for row, options in switches.items():
                 start = time.perf_counter()
-                engine.search(q, bridge=bridge)
-                ms[bridge].append((time.perf_counter() - start) * 1000)
-        out[kind] = percentiles(ms[True])
-        out[f"{kind}, bridge off"] = percentiles(ms[False])
+                engine.search(q, **options)
+                ms[row].append((time.perf_counter() - start) * 1000)
+        out |= {row: percentiles(times) for row, times in ms.items()}
+    vocabulary_started = time.perf_counter()
+    words = len(Vocabulary(engine._searcher))
+    out["fuzzy vocabulary build"] = {"words": words, "seconds": time.perf_counter() - vocabulary_started}
     print(json.dumps(out))
 
 
@@ -534,6 +542,11 @@ def print_report(results: list[dict]) -> None:
     print("|---|---|---:|---:|---:|---:|")
     for res in results:
         for kind, p in res["queries"].items():
+            if "seconds" in p:
+                print(
+                    f"| {res['corpus']['name']} | {kind}: {p['words']} words, {p['seconds']:.1f} s | | | | |"
+                )
+                continue
             print(
                 f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
                 f"{p['p99']:.1f} | {p['max']:.1f} |"

@@ -16,7 +16,7 @@ Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|
     | PositionFilter()      numbers the kept tokens so phrases ignore dropped particles.
 
 The analyzer is pickled into the Whoosh schema, so it holds no Kiwi or stemmer object: both live in
-module-level caches, created once per process.  Imports nothing of dari.
+module-level caches, created once per process.  Imports ``spelling``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,15 @@ import Stemmer
 from kiwipiepy import Kiwi
 from whoosh.analysis import Filter, Token, Tokenizer
 
+from indexer.spelling import canonical_spelling, fold_accents
+
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 HANGUL_SYLLABLES = re.compile(r"^[\uac00-\ud7a3]+$")
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
-# Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95).
-WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W_]+)*")
+# Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95);
+# a hyphenated prefix that American spelling closes up stays on its word (co-operation, non-profit).
+JOINED_PREFIX = r"(?:(?<![^\W_])(?:[Cc]o|[Nn]on|[Pp]re|[Rr]e)-(?=[^\W\d_]))?"
+WORD = re.compile(rf"\d+(?:[.,]\d+)*|{JOINED_PREFIX}[^\W_]+(?:['’][^\W_]+)*")
 LINE = re.compile(r"[^\n]+")
 # What Kiwi reads itself on a Hangul line: Hangul (as in HANGUL) and Han characters (tagged SH).
 KIWI_SCRIPTS = (
@@ -190,35 +194,45 @@ class BilingualTokenizer(SpanTokenizer):
     """Kiwi morphemes for lines with Hangul, regex words for the rest; all with exact offsets."""
 
     def spans(self, value: str) -> Iterable[Span]:
-        korean: list[tuple[int, str]] = []
-        other: list[tuple[int, str]] = []
-        for offset, chunk in _chunks(value):
-            (korean if has_hangul(chunk) else other).append((offset, chunk))
-        # One plain call per chunk: Kiwi's list API hands items to its worker threads and waits
-        # (slower for one text), and those threads do not exist in reindex's forked workers.
-        kiwi = get_kiwi() if korean else None
-        raw: list[Span] = []
-        for offset, chunk in korean:
-            chunk = SURROGATE.sub("\ufffd", chunk)  # U+FFFD for a surrogate keeps every offset where it was
-            runs = _latin_runs(chunk)
-            for start, end in runs:
-                raw.extend(_words(offset + start, chunk[start:end]))
-            # Kiwi gives each run back as one token, skipped here: split into words, its offsets are
-            # inexact (a run's first and last words are stretched over its punctuation).  Read as a
-            # proper noun, the run's particle is one (as SL, or left to Kiwi, ``policy를`` gives 르 and
-            # ``policy는`` 늘다: 105 and 96 of 1,995 word+particle+context samples misread, 0 as NNP).
-            run_starts = {start for start, _ in runs}
-            pretokenized = [(start, end, "NNP") for start, end in runs]
-            for m in kiwi.tokenize(chunk, pretokenized=pretokenized or None):
-                if not m.len or m.start in run_starts:  # a run (read above), or a morpheme Kiwi restores
-                    continue  # with no letters of its own (하 in 협력을게)
-                tag = m.tag.partition("-")[0]  # VV-R, VA-I: irregular stems are verbs too
-                form = m.lemma if tag in LEMMA_TAGS else m.form
-                raw.append((offset + m.start, offset + m.start + m.len, form, tag))
-        for offset, chunk in other:
-            raw.extend(_words(offset, chunk))
-        raw.sort(key=lambda r: r[0])
-        return raw
+        return bilingual_spans(value)
+
+
+@lru_cache(maxsize=4)
+def bilingual_spans(value: str) -> tuple[Span, ...]:
+    """The words of ``value`` (NFC) with their tags and offsets, Kiwi's for Hangul lines.
+
+    The last few texts' spans are kept: a document's surface words (``indexer.surface``) are read
+    from the spans its body and title were just indexed with, not from a second Kiwi run.
+    """
+    korean: list[tuple[int, str]] = []
+    other: list[tuple[int, str]] = []
+    for offset, chunk in _chunks(value):
+        (korean if has_hangul(chunk) else other).append((offset, chunk))
+    # One plain call per chunk: Kiwi's list API hands items to its worker threads and waits
+    # (slower for one text), and those threads do not exist in reindex's forked workers.
+    kiwi = get_kiwi() if korean else None
+    raw: list[Span] = []
+    for offset, chunk in korean:
+        chunk = SURROGATE.sub("\ufffd", chunk)  # U+FFFD for a surrogate keeps every offset where it was
+        runs = _latin_runs(chunk)
+        for start, end in runs:
+            raw.extend(_words(offset + start, chunk[start:end]))
+        # Kiwi gives each run back as one token, skipped here: split into words, its offsets are
+        # inexact (a run's first and last words are stretched over its punctuation).  Read as a
+        # proper noun, the run's particle is one (as SL, or left to Kiwi, ``policy를`` gives 르 and
+        # ``policy는`` 늘다: 105 and 96 of 1,995 word+particle+context samples misread, 0 as NNP).
+        run_starts = {start for start, _ in runs}
+        pretokenized = [(start, end, "NNP") for start, end in runs]
+        for m in kiwi.tokenize(chunk, pretokenized=pretokenized or None):
+            if not m.len or m.start in run_starts:  # a run (read above), or a morpheme Kiwi restores
+                continue  # with no letters of its own (하 in 협력을게)
+            tag = m.tag.partition("-")[0]  # VV-R, VA-I: irregular stems are verbs too
+            form = m.lemma if tag in LEMMA_TAGS else m.form
+            raw.append((offset + m.start, offset + m.start + m.len, form, tag))
+    for offset, chunk in other:
+        raw.extend(_words(offset, chunk))
+    raw.sort(key=lambda r: r[0])
+    return tuple(raw)
 
 
 def compound_pieces(word: str) -> list[str]:
@@ -287,15 +301,16 @@ class ContentFilter(Filter):
 
 @lru_cache(maxsize=200_000)  # words repeat (Zipf): most lookups skip the string work and the stemmer
 def latin_term(word: str) -> str | None:
-    """The index term of a Latin word: lowercased, possessive and apostrophes gone, stemmed; None
-    for a stopword."""
+    """The index term of a Latin word: lowercased, possessive, apostrophes, a joined prefix's hyphen
+    and accents gone, spelt American (labour → labor, Beyoncé → beyonce), stemmed; None for a
+    stopword."""
     term = word.lower()
     for suffix in ("'s", "’s"):
         term = term.removesuffix(suffix)
-    term = term.replace("'", "").replace("’", "")
+    term = term.replace("'", "").replace("’", "").replace("-", "")
     if term in ENGLISH_STOPWORDS or (term in QUESTION_WORDS and not word.isupper()):
         return None
-    return _stemmer().stemWord(term)
+    return _stemmer().stemWord(canonical_spelling(fold_accents(term)))
 
 
 class LatinFilter(Filter):

@@ -41,7 +41,6 @@ RELATED_TERMS = 20  # a document's words, by tf·idf, that find its other-langua
 RELATED_CHARS = 5000  # … read from its start (analysing a 10 MB body per page view is too slow)
 OTHER_LANGUAGE = {"ko": "en", "en": "ko"}
 OTHER_SLOTS = (1, 3, 5)  # first-page ranks (0-based) kept for the other language's best hits
-BRITISH = re.compile(r"^([a-z]+[^aeiou])or$")  # labor, favor, behavior (stems): labour …
 AMERICAN = re.compile(r"^([a-z]+[^aeiou])our$")
 # Light verbs and pronouns with content tags: their translations are noise, never meaning.
 STOP_WORDS = frozenset("하다 되다 있다 없다 않다 이다 것 수 등 때 그 이 저 우리 get make take do".split())
@@ -103,8 +102,9 @@ class Bridge:
 
     def options(self, source: str, reader) -> list[str]:
         """The best translations of one index term (or run) that the index holds usefully."""
-        listed = self.lexicon.translations(source) or self.lexicon.translations(american(source))
-        spellings = (spelling for option, _ in listed for spelling in (option, british(option)))
+        # The index folds British spellings to American ones (``spelling``); a lexicon may not.
+        listed = self.lexicon.translations(source)
+        spellings = (spelling for option, _ in listed for spelling in (option, american(option)))
         return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
 
     def related_query(self, body: str, searcher) -> wq.Query | None:
@@ -154,12 +154,6 @@ class Bridge:
             body = reader.schema["body"]
             self._names[reader] = NameKeys(body.from_bytes(word) for word in reader.lexicon("body"))
         return self._names[reader]
-
-
-def british(stem: str) -> str:
-    """The British spelling of an American English stem (``labor`` → ``labour``), or the stem:
-    the lexicon is American, many documents are not."""
-    return BRITISH.sub(r"\1our", stem)
 
 
 def american(stem: str) -> str:

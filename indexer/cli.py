@@ -23,6 +23,7 @@ import click
 from indexer.display import reveal_hidden
 from indexer.evaluate import EvalReport, evaluate, load_eval_set
 from indexer.index import (
+    READ_TIME_LIMIT,
     IndexLocked,
     IndexMissing,
     IndexUnusable,
@@ -53,13 +54,18 @@ bridge_option = click.option(
     default=True,
     help="Search the words as typed only, without their Korean/English translations.",
 )
+no_fuzzy_option = click.option(
+    "--no-fuzzy",
+    is_flag=True,
+    help="Search the words exactly as typed: no reading of typos, keyboard slips or initials.",
+)
 
 
 def resolve_index(index_dir: Path | None) -> Path:
     return index_dir or default_index_dir()
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dari")
 def main() -> None:
     """dari (다리): bilingual Korean-English document search."""
@@ -71,8 +77,20 @@ def main() -> None:
 @click.option("--full", is_flag=True, help="Rebuild from PATHS instead of updating.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file has to be skipped.")
 @click.option("--follow-links", is_flag=True, help="Also index file symlinks that lead outside PATHS.")
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=READ_TIME_LIMIT,
+    show_default=True,
+    help="Seconds one file may take to read; a slower one is skipped.",
+)
 def reindex_command(
-    paths: tuple[Path, ...], index_dir: Path | None, full: bool, strict: bool, follow_links: bool
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    full: bool,
+    strict: bool,
+    follow_links: bool,
+    read_timeout: float,
 ) -> None:
     """Index the folders or files PATHS (default: the bundled seeds/).
 
@@ -88,6 +106,7 @@ def reindex_command(
             progress=sys.stderr.isatty(),
             strict=strict,
             follow_links=follow_links,
+            read_timeout=read_timeout,
         )
     except (IndexLocked, WorkerFailed, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
@@ -131,6 +150,7 @@ def _echo_skipped(summary: ReindexSummary) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
 @bridge_option
+@no_fuzzy_option
 def search_command(
     query: str,
     index_dir: Path | None,
@@ -144,12 +164,15 @@ def search_command(
     sort: str,
     as_json: bool,
     bridge: bool,
+    no_fuzzy: bool,
 ) -> None:
     """Search the index for QUERY and show the best hits with highlighted passages."""
     try:
         filters = parse_filters(lang, types, path, modified_after, modified_before)
         engine = SearchEngine(resolve_index(index_dir), warm=False)
-        results = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge)
+        results = engine.search(
+            query, page=page, per_page=limit, filters=filters, sort=sort, bridge=bridge, fuzzy=not no_fuzzy
+        )
     except (IndexMissing, IndexUnusable, QueryError) as error:
         raise click.ClickException(str(error)) from None
     with _quiet_on_broken_pipe():
@@ -193,6 +216,13 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     "localhost and [::1] are answered (against DNS rebinding); elsewhere any name unless this is given.",
 )
 @click.option(
+    "--cors",
+    "origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from ORIGIN (https://app.example, or *) call the JSON API.",
+)
+@click.option(
     "--watch",
     "watched",
     multiple=True,
@@ -201,7 +231,12 @@ FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening socke
     help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
 )
 def serve_command(
-    index_dir: Path | None, host: str, port: int, extra_hosts: tuple[str, ...], watched: tuple[Path, ...]
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    extra_hosts: tuple[str, ...],
+    origins: tuple[str, ...],
+    watched: tuple[Path, ...],
 ) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
     --watch PATHs) first."""
@@ -214,14 +249,14 @@ def serve_command(
     index_dir = resolve_index(index_dir)
     try:
         try:
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
         except IndexMissing:
             first = list(watched) or [bundled_seeds()]
             named = "the watched paths" if watched else "the bundled seeds"
             click.echo(f"No index at {index_dir}: indexing {named} first.", err=True)
             summary = reindex(first, index_dir, progress=sys.stderr.isatty())
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
-            app = create_app(index_dir, hosts)
+            app = create_app(index_dir, hosts, origins)
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     url_host = f"[{host}]" if ":" in host else host
@@ -312,12 +347,19 @@ def _print_results(results: SearchResults, color: bool) -> None:
     if results.bridged:
         also = ", ".join(dict.fromkeys(term for terms in results.bridged.values() for term in terms))
         click.echo(f"also searched: {reveal_hidden(also)}")
+    if results.corrected:
+        mode = {"english-mode": " (typed in English mode)", "korean-mode": " (typed in Korean mode)"}
+        shown = f"Showing results for {results.read_as!r}{mode.get(results.typed_in, '')}"
+        click.echo(f"{shown}; --no-fuzzy searches the words as typed")
+    elif results.suggestion:
+        click.echo(f"Did you mean {results.suggestion!r}?")
     for rank, hit in enumerate(results.hits, start=first + 1):
         title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
         click.echo()
+        page = f"  p. {hit.page}" if hit.page else ""
         click.echo(
             click.style(f"{rank}. {title}", bold=True)
-            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}  score {hit.score:.2f}"
+            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}{page}  score {hit.score:.2f}"
         )
         click.echo(f"   {file}")
         click.echo("   " + _terminal_snippet(hit.snippet, color))
@@ -356,13 +398,27 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
 @bridge_option
+@no_fuzzy_option
 def eval_command(
-    eval_dir: Path, index_dir: Path | None, as_json: bool, run_out: Path | None, per_query: bool, bridge: bool
+    eval_dir: Path,
+    index_dir: Path | None,
+    as_json: bool,
+    run_out: Path | None,
+    per_query: bool,
+    bridge: bool,
+    no_fuzzy: bool,
 ) -> None:
     """Score ranking quality on EVAL_DIR (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     try:
         eval_set = load_eval_set(eval_dir)
-        report = evaluate(eval_set, index_dir, progress=sys.stderr.isatty(), run_out=run_out, bridge=bridge)
+        report = evaluate(
+            eval_set,
+            index_dir,
+            progress=sys.stderr.isatty(),
+            run_out=run_out,
+            bridge=bridge,
+            fuzzy=not no_fuzzy,
+        )
     except (ValueError, IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

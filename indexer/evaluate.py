@@ -84,10 +84,11 @@ def evaluate(
     run_out: Path | None = None,
     bridge: bool = True,
     lexicon: Lexicon | None = None,
+    fuzzy: bool = True,
 ) -> EvalReport:
     """Index the corpus (into a temporary index unless `index_dir`), run every query through
-    `SearchEngine.search` as users do (``bridge``: with translations), and score the top `depth`
-    hits of each."""
+    `SearchEngine.search` as users do (``bridge``: with translations, ``fuzzy``: forgiving typos),
+    and score the top `depth` hits of each."""
     where = tempfile.TemporaryDirectory(prefix="dari-eval-") if index_dir is None else None
     with where or nullcontext(str(index_dir)) as folder:
         reindex([eval_set.corpus], Path(folder), progress=progress)
@@ -97,7 +98,7 @@ def evaluate(
         for qid, text in tqdm(eval_set.queries.items(), desc="queries", unit="q", disable=not progress):
             started = time.perf_counter()
             try:
-                hits = engine.search(text, per_page=depth, bridge=bridge).hits
+                hits = engine.search(text, per_page=depth, bridge=bridge, fuzzy=fuzzy).hits
             except QueryError:
                 hits = []  # a question the query syntax rejects finds nothing, as for a user
             latencies.append((time.perf_counter() - started) * 1000)

@@ -6,7 +6,7 @@ kept while the segment lives: segments never change, so an incremental reindex r
 ones.  Counting the facets of every match, filtering by them and sorting by date are then lookups
 by document number, without a schema change or a rebuild.  A language filter keeps the engine's
 rule that a mixed document is Korean and English too, and the language counts follow it, so a
-count is what its filter finds.  Imports ``documents`` and ``query``.
+count is what its filter finds.  Imports ``query`` and ``sources``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import chain
 
-from indexer.documents import relative_path
 from indexer.query import QueryError
+from indexer.sources import relative_path
 
 # A language filter's own code, and the mixed documents that are that language too.
 LANGUAGE_INCLUDES = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}

@@ -148,13 +148,7 @@ def snippet(text: str, spans: list[Span]) -> str:
     """
     if not spans:
         return leading_text(text)
-    groups: list[list[Span]] = []
-    for span in _merged(spans):
-        if groups and span[1] - groups[-1][0][0] <= PASSAGE_CHARS:
-            groups[-1].append(span)
-        else:
-            groups.append([span])
-    best = sorted(groups, key=lambda group: (-len({text[a:b].lower() for a, b in group}), -len(group)))
+    best = _best_groups(text, spans)
     windows = sorted(_window(text, group[0][0], group[-1][1]) for group in best[:PASSAGES])
     joined: list[list[int]] = []
     for left, right in windows:  # passages that came to overlap are shown as one
@@ -163,6 +157,23 @@ def snippet(text: str, spans: list[Span]) -> str:
         else:
             joined.append([left, right])
     return BETWEEN.join(mark(text, spans, left, right).strip() for left, right in joined)
+
+
+def best_match(text: str, spans: list[Span]) -> int | None:
+    """Where the snippet's best passage starts its matches (None: no match), e.g. to name its page."""
+    return _best_groups(text, spans)[0][0][0] if spans else None
+
+
+def _best_groups(text: str, spans: list[Span]) -> list[list[Span]]:
+    """The candidate passages, best first: matches within PASSAGE_CHARS of each other form one;
+    more different matched words, then more matches, then earlier wins."""
+    groups: list[list[Span]] = []
+    for span in _merged(spans):
+        if groups and span[1] - groups[-1][0][0] <= PASSAGE_CHARS:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    return sorted(groups, key=lambda group: (-len({text[a:b].lower() for a, b in group}), -len(group)))
 
 
 def _window(text: str, first: int, last: int) -> tuple[int, int]:

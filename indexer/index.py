@@ -5,7 +5,7 @@ into place, so readers keep the last committed state until a reindex's commit is
 killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
 before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
 made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``schema``,
-``storage`` and ``writer``.
+``sources``, ``storage`` and ``writer``.
 """
 
 from __future__ import annotations
@@ -22,18 +22,9 @@ from tqdm import tqdm
 from whoosh.fields import Schema
 from whoosh.writing import CLEAR
 
-from indexer.documents import (
-    Document,
-    DocumentIds,
-    Notice,
-    Place,
-    Skipped,
-    Unchanged,
-    is_under,
-    read_documents,
-    valid_unicode,
-)
+from indexer.documents import READ_TIME_LIMIT, Document, Unchanged, read_documents
 from indexer.schema import DARI_FIELDS, IndexIncompatible, make_schema, schema_problem
+from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
 from indexer.storage import CommitIndex, DurableStorage, IndexDamaged, IndexUnusable, has_commits
 from indexer.writer import IndexLocked, WorkerFailed, default_procs, merge_small_dropping_empty, open_writer
 
@@ -48,6 +39,7 @@ __all__ = [
     "IndexLocked",
     "IndexMissing",
     "IndexUnusable",
+    "READ_TIME_LIMIT",
     "ReindexSummary",
     "SkippedFiles",
     "WorkerFailed",
@@ -163,6 +155,7 @@ def reindex(
     strict: bool = False,
     procs: int | None = None,
     follow_links: bool = False,
+    read_timeout: float = READ_TIME_LIMIT,
 ) -> ReindexSummary:
     """Bring the index in line with the files under ``paths``.
 
@@ -172,7 +165,7 @@ def reindex(
     left alone.  ``full`` rebuilds the index from ``paths`` alone.  ``strict`` raises SkippedFiles
     instead of committing when any file was skipped.  ``procs`` (default: one per core) processes
     analyse and write documents in parallel.  ``follow_links`` indexes file symlinks that lead
-    outside ``paths``.
+    outside ``paths``.  A file that takes longer than ``read_timeout`` seconds to read is skipped.
     """
     started = time.perf_counter()
     roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
@@ -205,7 +198,11 @@ def reindex(
             return path in kept_paths or any(str(parent) in kept_paths for parent in Path(path).parents)
 
         items = read_documents(
-            roots, unchanged=None if full else unchanged, doc_ids=doc_ids, follow_links=follow_links
+            roots,
+            unchanged=None if full else unchanged,
+            doc_ids=doc_ids,
+            follow_links=follow_links,
+            time_limit=read_timeout,
         )
         bar = tqdm(items, unit=" docs", disable=not progress, leave=False)
         for _, item in bar:
@@ -311,4 +308,5 @@ def _fields(doc: Document) -> dict:
         "mtime": doc.mtime,
         "hash": doc.hash,
         "pages": doc.pages,
+        "words": (doc.title, doc.text),
     }

@@ -14,6 +14,8 @@ Imports ``analysis``.  How these queries are scored fast is the business of scor
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 
@@ -47,6 +49,9 @@ LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line (tuned)
 SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+# Per read: typed word → (text, weight) searched beside it (``forgive``'s readings of unknown words).
+Variants = Mapping[str, Sequence[tuple[str, float]]]
+_VARIANTS: ContextVar[Variants | None] = ContextVar("variants", default=None)
 
 
 class QueryError(ValueError):
@@ -119,18 +124,30 @@ class BilingualParser(QueryParser):
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self.remove_plugin_class(RangePlugin)
         self.add_plugin(SignsPlugin())
-        searchable = "|".join(name for name, field_type in schema.items() if field_type.indexed)
+        searchable = "|".join(
+            name
+            for name, field_type in schema.items()
+            if field_type.indexed and not getattr(field_type, "internal", False)
+        )
         self.replace_plugin(FieldsPlugin(expr=rf"(?P<text>{searchable}):"))
         self._analyzer = schema["body"].analyzer
 
-    def read(self, text: str) -> ParsedQuery:
-        """The query tree and the words typed, or QueryError when the query asks for too much work."""
-        typed = [token.text for token in self._analyzer(text, mode="query")]
+    def read(self, text: str, variants: Variants | None = None, as_read: str | None = None) -> ParsedQuery:
+        """The query tree and the words typed, or QueryError when the query asks for too much work.
+
+        ``variants``: texts searched beside a plain word (an OR, at their weights); ``as_read``: the
+        query with its words read so, whose words the rerank bonuses then look for.
+        """
+        typed = [token.text for token in self._analyzer(as_read or text, mode="query")]
         if len(set(typed)) > MAX_QUERY_WORDS:
             raise QueryError(
                 f"The query has {len(set(typed))} different words; the limit is {MAX_QUERY_WORDS}."
             )
-        tree = exclude_negations(self._parse_syntax(text))
+        token = _VARIANTS.set(variants)
+        try:
+            tree = exclude_negations(self._parse_syntax(text))
+        finally:
+            _VARIANTS.reset(token)
         wildcards = {leaf.text for leaf in tree.leaves() if isinstance(leaf, wq.MultiTerm)}
         if len(wildcards) > MAX_WILDCARDS:
             raise QueryError(f"The query has {len(wildcards)} wildcards; the limit is {MAX_WILDCARDS}.")
@@ -150,6 +167,17 @@ class BilingualParser(QueryParser):
         field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
         if not isinstance(field_type, TEXT) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        variants = (_VARIANTS.get() or {}).get(text.strip(".,!?;"), ())
+        if not variants:
+            return self._word_query(field_type, fieldname, text, termclass, boost)
+        found = [
+            self._word_query(field_type, fieldname, word, termclass, boost * weight)
+            for word, weight in [(text, 1.0), *variants]
+        ]
+        found = [query for query in found if query is not wq.NullQuery]
+        return wq.Or(found) if len(found) > 1 else found[0] if found else wq.NullQuery
+
+    def _word_query(self, field_type: TEXT, fieldname: str, text: str, termclass, boost: float) -> wq.Query:
         tokens = list(field_type.analyzer(text, positions=True, mode="expand"))
         words = [t.text for t in tokens if not t.piece]
         if not words:

@@ -2,7 +2,7 @@
 
 Raised when documents or their analysis change so that an index made before cannot be read as it
 is, the version is pickled with the schema into every commit, so an index made by an older dari,
-or not by dari, is explained instead of misread.  Imports ``analysis`` and ``storage``.
+or not by dari, is explained instead of misread.  Imports ``analysis``, ``storage`` and ``surface``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from whoosh.system import pack_uint
 
 from indexer.analysis import make_analyzer, make_bigram_analyzer
 from indexer.storage import IndexUnusable
+from indexer.surface import SurfaceWordsField
 
 # Raised when documents or their analysis change so that an index made before cannot be read or
 # updated as it is (``dari reindex --full`` rebuilds it).  Stored in every commit's schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: American spellings and folded accents (labour → labor), surface words
 DARI_FIELDS = {"id", "body", "path", "hash"}  # what any dari index, of any version, has
 
 
@@ -59,6 +60,7 @@ def make_schema() -> Schema:
         mtime=STORED,
         hash=STORED,
         pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
+        words=SurfaceWordsField(),  # Korean words as written, the vocabulary of forgiving search
     )
     schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
     return schema

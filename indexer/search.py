@@ -3,10 +3,11 @@
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
 ``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
-BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits, ``suggest`` offers a
-did-you-mean and ``facets`` counts and filters by file.  Imports ``analysis``, ``bridge``,
-``documents``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``query``, ``rerank``,
-``scoring``, ``storage`` and ``suggest``.
+BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits (``paging`` names their
+pages), ``forgive`` reads unknown words as what they were probably meant to be (searched beside
+them unless ``fuzzy=False``) and offers the did-you-mean, and ``facets`` counts and filters by file.
+Imports ``analysis``, ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``lexicon``,
+``paging``, ``query``, ``rerank``, ``scoring``, ``sources`` and ``storage``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import SURROGATE, warm_up
 from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
-from indexer.documents import relative_path
 from indexer.facets import (
     NO_FILTERS,
     SORTS,
@@ -39,10 +39,12 @@ from indexer.facets import (
     parse_filters,
     with_language,
 )
-from indexer.highlight import Span, Unit, mark, query_units, snippet, unit_spans
+from indexer.forgive import Forgiver
+from indexer.highlight import Span, Unit, best_match, query_units, snippet, unit_spans
 from indexer.index import open_index
 from indexer.lexicon import Lexicon
 from indexer.lexicon import lexicon as process_lexicon
+from indexer.paging import marked_pages, page_of
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -57,8 +59,8 @@ from indexer.query import (
 )
 from indexer.rerank import GRAMS_DEPTH, reranked
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
-from indexer.suggest import suggestion
 
 logger = logging.getLogger("dari")
 
@@ -90,6 +92,7 @@ class Hit:
     type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
     modified: str  # the file's modification time, ISO 8601 (UTC)
     file: str  # the absolute path, for the command line only
+    page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
 
 
 @dataclass
@@ -104,6 +107,9 @@ class SearchResults:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     sort: str = "relevance"
     bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
+    corrected: dict[str, str] = field(default_factory=dict)  # a word that found nothing → searched as
+    typed_in: str | None = None  # "english-mode" / "korean-mode": the keyboard was in the other mode
+    read_as: str = ""  # the query as searched (with ``corrected`` applied)
 
     def as_dict(self) -> dict:
         """The results as the API and `dari search --json` give them (never the absolute path)."""
@@ -117,6 +123,7 @@ class _View:
 
     commit: CommitFile | None
     searcher: Searcher
+    forgiver: Forgiver  # its fuzzy vocabulary is the commit's, built on first use
 
 
 class SearchEngine:
@@ -145,6 +152,7 @@ class SearchEngine:
         self._current()  # a damaged or unreadable index fails here, not at the first query
         if warm:
             warm_up()
+            self._view().forgiver.vocabulary  # noqa: B018 — and the fuzzy vocabulary's build
 
     def refresh(self) -> None:
         """Switch this thread to the newest commit, if there is one (cheap when there is none)."""
@@ -152,12 +160,16 @@ class SearchEngine:
 
     def _current(self) -> Searcher:
         """The calling thread's searcher, at the newest commit that can be read."""
+        return self._view().searcher
+
+    def _view(self) -> _View:
+        """The calling thread's view, at the newest commit that can be read."""
         view: _View | None = getattr(self._local, "view", None)
         commit = self._newest_commit()  # before the searcher: a commit between them is seen later
         if view is not None and (commit is None or commit == view.commit):
             # None: the index folder was removed or emptied.  The open searcher still reads the
             # files it holds, so it answers from them until a reindex writes a new index there.
-            return view.searcher
+            return view
         # A new searcher, not Searcher.refresh(): Whoosh 2.7's reader reuse adds the old
         # segments back, so documents removed by a rebuild would reappear.
         try:
@@ -167,7 +179,7 @@ class SearchEngine:
         except (EmptyIndexError, OSError):
             if view is None:
                 raise
-            return view.searcher  # removed again meanwhile
+            return view  # removed again meanwhile
         except IndexDamaged as error:
             if view is None:
                 raise
@@ -176,11 +188,11 @@ class SearchEngine:
                 self._warned.add(commit)
                 logger.warning("Warning: %s", error)
             view.commit = commit
-            return view.searcher
+            return view
         if view is not None:
             view.searcher.close()
-        self._local.view = _View(commit, searcher)
-        return searcher
+        self._local.view = _View(commit, searcher, Forgiver(searcher, self._parser, self._analyzer))
+        return self._local.view
 
     def _newest_commit(self) -> CommitFile | None:
         """The newest commit's table of contents as found on disk (None: no index).
@@ -201,7 +213,8 @@ class SearchEngine:
         return self._current().document(id=doc_id)
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
-        """The document's body, escaped, with every match of ``query`` marked (None: no such id).
+        """The document's body, escaped, with every match of ``query`` marked and its page breaks
+        shown (None: no such id).
 
         An empty query marks nothing; the matches are the ones a search would highlight.  Bodies
         longer than MAX_MATCH_CHARS are cut there (a 10 MB text made a 20 MB page).
@@ -214,14 +227,16 @@ class SearchEngine:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return None
-        body = searcher.stored_fields(docnum)["body"]
+        stored = searcher.stored_fields(docnum)
+        body = stored["body"]
         spans: list[Span] = []
         if query.strip():
             bounded = expand_wildcards(parsed.tree, searcher.reader())
             if searcher.search(scored(bounded), filter={docnum}, limit=1):
                 offsets = matched_offsets(searcher, bounded, [docnum])[docnum]
                 spans = unit_spans(query_units(bounded), offsets, body)
-        return mark(body, spans, 0, MAX_MATCH_CHARS) + ("…" if len(body) > MAX_MATCH_CHARS else "")
+        marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
+        return marked + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:
         """The best documents of the other language for this one (Korean for English and back;
@@ -250,19 +265,23 @@ class SearchEngine:
         filters: Filters = NO_FILTERS,
         sort: str = "relevance",
         bridge: bool = True,
+        fuzzy: bool = True,
     ) -> SearchResults:
         """The ``page``-th page of hits for ``query`` that ``filters`` (and ``lang``) allow, best
         first or by date (``sort``), with highlighted snippets and the facets of every match;
-        ``bridge`` also searches the words' translations (``indexer.bridge``)."""
+        ``bridge`` also searches the words' translations (``indexer.bridge``); with ``fuzzy``, words
+        that find nothing are also searched as ``forgive`` reads them."""
         query = SURROGATE.sub("\ufffd", query)  # undecodable command-line bytes: unprintable
         validate(query, None, page, per_page)
         if sort not in SORTS:
             raise QueryError(f"sort must be relevance, newest or oldest, not {sort!r}.")
         filters = with_language(filters, lang)
         started = time.perf_counter()
-        parsed = self._parser.read(query)
-        grams = self._query_grams(query)
-        searcher = self._current()
+        view = self._view()
+        searcher = view.searcher
+        forgiven = view.forgiver.forgive(query, fuzzy)
+        parsed = self._parser.read(query, forgiven.parser_variants(), forgiven.searched)
+        grams = self._query_grams(forgiven.searched)
         reader = searcher.reader()
         facts = self._facts.of(searcher)
         bounded, in_query = split_filters(expand_wildcards(parsed.tree, reader))
@@ -277,7 +296,6 @@ class SearchEngine:
         )
         units = query_units(words)
         hits = [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
-        did_you_mean = suggestion(searcher, self._analyzer, query)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(
             query,
@@ -286,10 +304,13 @@ class SearchEngine:
             hits,
             page,
             per_page,
-            did_you_mean,
+            forgiven.suggestion,
             facets=count_facets(facts, collected.docs()),
             sort=sort,
             bridged=bridged.added,
+            corrected=forgiven.corrected,
+            typed_in=forgiven.typed_in,
+            read_as=forgiven.searched,
         )
 
     def _query_grams(self, query: str) -> list[str]:
@@ -352,14 +373,17 @@ def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
 
 def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
     body = hit["body"]
+    spans = unit_spans(units, offsets, body)
+    spans = unit_spans(units, offsets, body)
     return Hit(
         id=hit["id"],
         title=hit["title"],
         lang=hit["lang"],
         score=round(score, 4),
-        snippet=snippet(body, unit_spans(units, offsets, body)),
+        snippet=snippet(body, spans),
         path=facts.path,
         type=facts.type,
         modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
         file=facts.absolute,
+        page=page_of(hit.get("pages"), best_match(body, spans)),
     )

@@ -201,12 +201,16 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(index_dir: Path, log: Path, *options: str) -> Iterator[Server]:
-    """A real `dari serve` over ``index_dir`` (with ``options``) on a free port, stopped afterwards."""
+def serving(
+    index_dir: Path, log: Path, *options: str, dari: Path = DARI, cwd: Path | None = None
+) -> Iterator[Server]:
+    """A real `dari serve` (this venv's, or ``dari``) over ``index_dir`` (with ``options``) on a
+    free port, stopped afterwards."""
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(DARI), "serve", "--index", str(index_dir), "--port", str(port), *options],
+            [str(dari), "serve", "--index", str(index_dir), "--port", str(port), *options],
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from conftest import KOREAN_SEED, ODD_ID
 from indexer.index import reindex
 from web import create_app
 
-HIT_KEYS = {"id", "title", "lang", "score", "snippet", "url", "path", "type", "modified"}
+HIT_KEYS = {"id", "title", "lang", "score", "snippet", "url", "path", "type", "modified", "page"}
 RESULT_KEYS = {
     "query",
     "total",
@@ -26,6 +26,9 @@ RESULT_KEYS = {
     "facets",
     "sort",
     "bridged",
+    "corrected",
+    "typed_in",
+    "read_as",
 }
 
 

@@ -151,3 +151,16 @@ def test_bridge_toggle(page: Page):
     expect(page).to_have_url(re.compile(r"bridge=off"))
     expect(page.locator(".bridged")).to_have_count(0)
     expect(page.locator(".hit .badge", has_text="한국어")).to_have_count(0)
+
+
+def test_sort_and_facet_chips_narrow_the_results(page: Page):
+    page.goto("/search?q=ILO&per_page=2&page=2")
+    expect(page.locator(".summary")).to_contain_text("3–4 of 5 results")
+    page.get_by_role("link", name="최신 · Newest").click()
+    expect(page.locator(".sort [aria-current=true]")).to_have_text("최신 · Newest")
+    expect(page.locator(".summary")).to_contain_text("1–2 of 5 results")  # a new order starts at page one
+    page.locator(".facet-type .chip", has_text="txt").click()
+    expect(page).to_have_url(re.compile(r"type=txt"))
+    expect(page.locator(".facet-type .chip[aria-current=true]")).to_contain_text("×")
+    page.locator(".facet-type .chip[aria-current=true]").click()  # × removes the filter again
+    expect(page).not_to_have_url(re.compile(r"type="))

@@ -41,9 +41,22 @@ def test_reindex_then_search_json(seeds_copy: Path, tmp_index: Path) -> None:
         "facets",
         "sort",
         "bridged",
+        "corrected",
+        "typed_in",
+        "read_as",
     }
     assert payload["hits"][0]["id"] == "002_2be1082304330c6a.txt"
-    assert set(payload["hits"][0]) == {"id", "title", "lang", "score", "snippet", "path", "type", "modified"}
+    assert set(payload["hits"][0]) == {
+        "id",
+        "title",
+        "lang",
+        "score",
+        "snippet",
+        "path",
+        "type",
+        "modified",
+        "page",
+    }
     assert "<mark>협력</mark>" in payload["hits"][0]["snippet"]
 
 
@@ -168,3 +181,10 @@ def test_serve_on_a_busy_port_says_so_in_one_line(seeds_index: Path) -> None:
     assert served.stderr.strip().splitlines() == [
         f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+@pytest.mark.parametrize("command", [[], ["search"], ["reindex"], ["serve"], ["watch"], ["eval"]])
+def test_dash_h_is_help_everywhere(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "-h"], prog_name="dari")
+    assert result.exit_code == 0 and result.output.startswith("Usage: dari")
+    assert "-h, --help" in result.output

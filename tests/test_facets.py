@@ -4,8 +4,10 @@ an incremental reindex has edited, deleted and added files (several segments, de
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -169,3 +171,39 @@ def test_the_api_filters_sorts_and_refuses_unknown_parameters(folder: tuple[Path
     assert "limit" in message and "offset" in message and "per_page" in message
     bad_date = app.get("/api/search?q=labour&modified_after=yesterday")
     assert bad_date.status_code == 400 and "YYYY-MM-DD" in bad_date.get_json()["error"]["message"]
+
+
+def test_the_page_shows_the_range_sort_links_and_facet_chips_that_filter(folder: tuple[Path, Path]) -> None:
+    client = create_app(folder[1]).test_client()
+    page = client.get("/search?q=labour+policy&per_page=2&page=2&bridge=off").get_data(as_text=True)
+    assert "결과 3–4 / <strong>6</strong>건" in page and "3–4 of 6 results" in page
+    chips = dict(re.findall(r'<a class="chip" href="([^"]+)"[^>]*>([^<]+?) <span class="count">', page))
+    by_label = {label.strip(): href for href, label in chips.items()}
+    assert set(by_label) >= {"txt", "md", "html", "reports", "news", ".", "2019", "2024"}
+    narrowed = client.get(html.unescape(by_label["news"])).get_data(as_text=True)
+    assert "<strong>2</strong>건" in narrowed and 'aria-current="true">news' in narrowed
+    year = client.get(html.unescape(by_label["2023"])).get_data(as_text=True)
+    assert "<strong>1</strong>건" in year and "2023-mixed.md" in year
+    newest = re.search(r'<a href="([^"]+)">최신 · Newest</a>', page).group(1)
+    assert "sort=newest" in newest and "&amp;page=" not in newest  # a new order starts at page one
+    first = client.get(html.unescape(newest)).get_data(as_text=True)
+    assert first.index("2024-ko.txt") < first.index("2023-mixed.md")
+
+
+def test_the_home_page_says_how_many_documents_are_indexed(folder: tuple[Path, Path]) -> None:
+    page = create_app(folder[1]).test_client().get("/").get_data(as_text=True)
+    assert "6 documents indexed, last updated" in page
+
+
+def test_cors_is_off_unless_an_origin_is_allowed(folder: tuple[Path, Path]) -> None:
+    origin = {"Origin": "https://app.example"}
+    closed = create_app(folder[1]).test_client().get("/api/search?q=labour", headers=origin)
+    assert "Access-Control-Allow-Origin" not in closed.headers
+    client = create_app(folder[1], cors=["https://app.example"]).test_client()
+    opened = client.get("/api/search?q=labour", headers=origin)
+    assert opened.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    preflight = client.options("/api/search", headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    other = client.get("/api/search?q=labour", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Origin" not in client.get("/?q=labour", headers=origin).headers

@@ -291,7 +291,9 @@ def test_bidi_controls_in_names_are_shown_not_obeyed(server: Server) -> None:
     assert status == 200
     assert "<title>Payment &lt;U+202E&gt;eciovni&lt;U+202C&gt; overdue – " in page
     assert f"<h1>Payment {shown(0x202E)}eciovni{shown(0x202C)} overdue</h1>" in page
-    assert f"The {shown(0x2066)}<mark>overdue</mark>{shown(0x2069)} bill" in page
+    assert re.search(
+        f'The {re.escape(shown(0x2066))}<mark id="m\\d+">overdue</mark>{re.escape(shown(0x2069))} bill', page
+    )
     assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
     hit = json.loads(get(server, "/api/search?q=overdue")[1])["hits"][0]
     assert (hit["id"], hit["title"]) == (BIDI_NAME, BIDI_TITLE)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from faultkit import Server, free_port, get, stop_group, wait_for
+from faultkit import get, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["pyproject.toml", "README.md", "indexer", "web", "seeds"]
@@ -51,23 +51,12 @@ def test_a_plain_pip_install_serves_the_bundled_seeds(tmp_path: Path) -> None:
     }
     assert found == shipped_files(ROOT)
 
-    port = free_port()
     elsewhere = tmp_path / "elsewhere"  # no checkout in sight
     elsewhere.mkdir()
-    process = subprocess.Popen(
-        [str(venv / "bin" / "dari"), "serve", "--index", str(tmp_path / "index"), "--port", str(port)],
-        cwd=elsewhere,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    server = Server(f"http://127.0.0.1:{port}", port, process)
-    try:
-        assert wait_for(lambda: get(server, "/api/health")[0] == 200, process, timeout=180)
+    index, log = tmp_path / "index", tmp_path / "serve.log"
+    with serving(index, log, dari=venv / "bin" / "dari", cwd=elsewhere) as server:
         status, body = get(server, "/api/search?q=ILO")
         assert status == 200
         assert json.loads(body)["total"] == 5  # all five seeds name the ILO
         status, page = get(server, "/search?q=%EB%85%B8%EB%8F%99")  # 노동: the page and its template
         assert status == 200 and b"<mark>" in page
-    finally:
-        stop_group(process)

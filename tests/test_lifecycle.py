@@ -125,7 +125,7 @@ def reindex(folder: Path, index_dir: Path, *extra: str) -> str:
 
 
 def marks(html_text: str) -> list[str]:
-    return re.findall(r"<mark>(.*?)</mark>", html_text)
+    return re.findall(r"<mark[^>]*>(.*?)</mark>", html_text)
 
 
 @pytest.fixture

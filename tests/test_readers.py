@@ -5,18 +5,23 @@ XLSX files written here with their own libraries.  Then a real `dari reindex` + 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
+import pypdfium2
 import pytest
-from faultkit import run_dari
+import reportlab
+from faultkit import get, run_dari, serving
 from pptx import Presentation
 from pptx.util import Inches
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFontFile
 from reportlab.pdfgen import canvas
 from test_documents import read
 from whoosh import index as whoosh_index
@@ -52,6 +57,55 @@ def write_pdf(path: Path, pages: list[str], title: str | None = None, **options)
             pdf.drawString(72, 750 - 18 * number, line)
         pdf.showPage()
     pdf.save()
+
+
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def write_raw_pdf(path: Path, content: bytes, font: bytes = HELVETICA, *more: bytes) -> None:
+    """A one-page PDF written object by object: the page's content stream (compressed) drawn in
+    ``font`` (object 5), which may refer to ``more`` objects (6, 7…)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        pdf_stream(content),
+        font,
+        *more,
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(pdf))
+
+
+def pdf_stream(data: bytes, entries: bytes = b"") -> bytes:
+    packed = zlib.compress(data, 9)
+    return b"<< /Length %d /Filter /FlateDecode %s >>\nstream\n%s\nendstream" % (len(packed), entries, packed)
+
+
+def write_pdf_without_tounicode(path: Path, text: str) -> None:
+    """``text`` in reportlab's Vera embedded as a CID TrueType font drawn by glyph ids, with no
+    ToUnicode map (as Hancom's exports do): only the font's own cmap says which letters they are."""
+    font_file = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    glyphs = TTFontFile(str(font_file)).charToGlyph
+    content = b"BT /F1 12 Tf 72 700 Td <%s> Tj ET" % b"".join(b"%04x" % glyphs[ord(ch)] for ch in text)
+    write_raw_pdf(
+        path,
+        content,
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Vera /Encoding /Identity-H /DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Vera /CIDToGIDMap /Identity /FontDescriptor 7 0 R "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+        b"<< /Type /FontDescriptor /FontName /Vera /Flags 32 /FontBBox [-183 -236 1287 928] /ItalicAngle 0 "
+        b"/Ascent 928 /Descent -236 /CapHeight 700 /StemV 80 /FontFile2 8 0 R >>",
+        pdf_stream(font_file.read_bytes(), b"/Length1 %d" % font_file.stat().st_size),
+    )
 
 
 def _paragraph(text: str) -> str:
@@ -252,6 +306,16 @@ def test_pdf_pages_title_and_unreadable_pdfs(tmp_path: Path) -> None:
     }
 
 
+def test_a_pdf_font_without_a_tounicode_map_is_read_by_pdfminer(tmp_path: Path) -> None:
+    sentence = "decent work for all workers and employers alike"
+    write_pdf_without_tounicode(tmp_path / "hancom.pdf", sentence)
+    pdfium_text = pypdfium2.PdfDocument(tmp_path / "hancom.pdf")[0].get_textpage().get_text_range()
+    assert "GHFHQW" in pdfium_text  # pdfium reads glyph ids as letters: "decent" shifted by three
+    documents, skipped = read(tmp_path)
+    assert skipped == {}
+    assert documents["hancom.pdf"].text == sentence
+
+
 def test_docx_header_text_box_footnote_and_title(tmp_path: Path) -> None:
     write_docx(
         tmp_path / "brief.docx",
@@ -389,3 +453,38 @@ def test_dari_reindex_reports_the_unreadable_documents(documents_index: tuple[Pa
     assert "password.hwp: password-protected" in output
     assert "encrypted.pdf: encrypted (needs a password)" in output
     assert "Traceback" not in output
+
+
+def test_a_pdf_hit_names_its_page_and_the_document_shows_page_breaks(
+    documents_index: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Bridge off: the English slides would join the Korean query's hits."""
+    index_dir, _ = documents_index
+    printed = run_dari("search", "청년고용장려금", "--index", str(index_dir), "--no-bridge")
+    assert printed.returncode == 0, printed.stderr
+    assert re.search(r"pdf \d{4}-\d\d-\d\d  p\. 3  score", printed.stdout)
+    assert "report.pdf" in printed.stdout
+    as_json = json.loads(
+        run_dari("search", "청년고용장려금", "--index", str(index_dir), "--json", "--no-bridge").stdout
+    )
+    assert [(hit["id"], hit["page"]) for hit in as_json["hits"]] == [("report.pdf", 3)]
+    assert (
+        json.loads(run_dari("search", "통계청", "--index", str(index_dir), "--json").stdout)["hits"][0][
+            "page"
+        ]
+        is None
+    )  # a DOCX flows: no pages
+    with serving(index_dir, tmp_path / "serve.log") as server:
+        status, body = get(server, "/api/search?q=decent%20work&bridge=off")
+        assert status == 200
+        assert [(hit["id"], hit["page"]) for hit in json.loads(body)["hits"]] == [("report.pdf", 2)]
+        status, body = get(
+            server, "/search?q=%EC%B2%AD%EB%85%84%EA%B3%A0%EC%9A%A9%EC%9E%A5%EB%A0%A4%EA%B8%88"
+        )
+        assert status == 200 and '<span class="page">p. 3</span>' in body.decode()
+        status, body = get(server, "/doc/report.pdf")
+        page = body.decode()
+        assert status == 200
+        breaks = '<span class="page-break" role="separator">p. {}</span>'
+        assert page.index("1쪽 국제노동기구") < page.index(breaks.format(2)) < page.index("2쪽 decent work")
+        assert page.index("2쪽 decent work") < page.index(breaks.format(3)) < page.index("3쪽 청년고용장려금")

@@ -87,10 +87,27 @@ def _refuse_other_hosts(allowed: frozenset[str]) -> Callable[[], None]:
     return check
 
 
-def create_app(index_dir: Path | str, hosts: frozenset[str] | None = None) -> Flask:
+def _allow_origins(origins: frozenset[str]) -> Callable[[Response], Response]:
+    """CORS for the API: a web front end served from one of ``origins`` may call it (the browser
+    asks first with an OPTIONS request for a JSON POST; Flask answers those by itself)."""
+
+    def headers(response: Response) -> Response:
+        origin = request.headers.get("Origin")
+        if request.path.startswith("/api/") and (origin in origins or "*" in origins):
+            response.headers["Access-Control-Allow-Origin"] = origin if "*" not in origins else "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Vary"] = "Origin"
+        return response
+
+    return headers
+
+
+def create_app(index_dir: Path | str, hosts: frozenset[str] | None = None, cors: Iterable[str] = ()) -> Flask:
     """Open the index once (raises IndexMissing); the engine warms Kiwi up before any request.
 
     ``hosts``: the only Host names answered (see `allowed_hosts`), others get a 421; None for any.
+    ``cors``: origins (``https://app.example``, or ``*``) whose pages may call the API; none by default.
     """
     engine = SearchEngine(Path(index_dir))
     app = Flask(__name__)
@@ -104,5 +121,7 @@ def create_app(index_dir: Path | str, hosts: frozenset[str] | None = None) -> Fl
     if hosts is not None:
         app.before_request(_refuse_other_hosts(hosts))
     app.after_request(_security_headers)
+    if cors:
+        app.after_request(_allow_origins(frozenset(cors)))
     app.register_error_handler(HTTPException, _http_error)
     return app

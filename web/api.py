@@ -38,8 +38,8 @@ def search():
     unknown_params(args.keys())
     sargs = parse_search_args(args)
     results = run_search(sargs).as_dict()
-    for hit in results["hits"]:
-        hit["url"] = doc_url(hit["id"], sargs.q)
+    for hit in results["hits"]:  # the document page marks the words as they were searched
+        hit["url"] = doc_url(hit["id"], results["read_as"] or sargs.q)
     return jsonify(results)
 
 

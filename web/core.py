@@ -39,8 +39,9 @@ SEARCH_PARAMS = (
     "from",
     "size",
     "bridge",
+    "fuzzy",
 )
-BRIDGE_VALUES = ("on", "off")
+SWITCH_VALUES = ("on", "off")  # bridge=, fuzzy=
 
 
 class ParamError(ValueError):
@@ -61,6 +62,7 @@ class SearchArgs:
     sort: str = "relevance"
     lang: str = "all"  # as typed, for the page's language selector
     bridge: bool = True  # also search the translations (`bridge=off`: the words as typed only)
+    fuzzy: bool = True  # off: the words as typed
 
 
 def engine() -> SearchEngine:
@@ -121,10 +123,20 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
     except FilterError as error:
         raise ParamError("bad_filter", str(error)) from None
     bridge = str(args.get("bridge", "")).strip().lower() or "on"
-    if bridge not in BRIDGE_VALUES:
-        raise ParamError("bad_bridge", f"bridge must be one of {', '.join(BRIDGE_VALUES)}")
+    if bridge not in SWITCH_VALUES:
+        raise ParamError("bad_bridge", "bridge must be one of on or off")
+    fuzzy = str(args.get("fuzzy", "")).strip().lower() or "on"
+    if fuzzy not in SWITCH_VALUES:
+        raise ParamError("bad_fuzzy", "fuzzy must be on or off")
     return SearchArgs(
-        q=q, page=page, per_page=per_page, filters=filters, sort=sort, lang=lang, bridge=bridge == "on"
+        q=q,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        sort=sort,
+        lang=lang,
+        bridge=bridge == "on",
+        fuzzy=fuzzy == "on",
     )
 
 
@@ -148,6 +160,7 @@ def run_search(sargs: SearchArgs) -> SearchResults:
         filters=sargs.filters,
         sort=sargs.sort,
         bridge=sargs.bridge,
+        fuzzy=sargs.fuzzy,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.core import BRIDGE_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from web.core import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SWITCH_VALUES
 
 DOC_ID = {
     "name": "id",
@@ -62,8 +62,13 @@ def _filter_parameters() -> list[dict[str, Any]]:
         _query("size", page_size, "per_page, as Elasticsearch names it"),
         _query(
             "bridge",
-            {"type": "string", "enum": list(BRIDGE_VALUES), "default": "on"},
+            {"type": "string", "enum": list(SWITCH_VALUES), "default": "on"},
             "off: search the words as typed, without their translations",
+        ),
+        _query(
+            "fuzzy",
+            {"type": "string", "enum": list(SWITCH_VALUES), "default": "on"},
+            "off: the words exactly as typed (no typo, keyboard or initials reading)",
         ),
     ]
 
@@ -159,6 +164,11 @@ def openapi_spec() -> dict[str, Any]:
                             "type": "string",
                             "description": "Escaped HTML; only <mark> is markup",
                         },
+                        "page": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Page (slide, sheet) of the best passage; null: flowing text",
+                        },
                         "url": {"type": "string", "description": "Document page, matches marked"},
                         "path": {"type": "string", "description": "Relative to its indexed folder"},
                         "type": {"type": "string", "description": "txt, md, html, jsonl, pdf, hwp, …"},
@@ -191,7 +201,18 @@ def openapi_spec() -> dict[str, Any]:
                         "suggestion": {
                             "type": "string",
                             "nullable": True,
-                            "description": "Did-you-mean for a misspelt query",
+                            "description": "Did-you-mean for a misspelt query (Korean or English)",
+                        },
+                        "corrected": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "Each typed word that found nothing and what it was searched as",
+                        },
+                        "typed_in": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["english-mode", "korean-mode", None],
+                            "description": "A word was read as typed with the keyboard in the other mode",
                         },
                         "sort": {"type": "string", "enum": list(SORTS)},
                         "facets": {

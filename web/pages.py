@@ -7,7 +7,9 @@ Imports ``display``, ``search`` and ``core``.
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -35,11 +37,43 @@ def search_url(sargs: SearchArgs, **changes: object) -> str:
         "page": sargs.page,
         "per_page": sargs.per_page,
         "bridge": "on" if sargs.bridge else "off",
+        "fuzzy": "on" if sargs.fuzzy else "off",
     }
     args.update(changes)
-    defaults = {"lang": "all", "sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE, "bridge": "on"}
+    defaults = {
+        "lang": "all",
+        "sort": "relevance",
+        "page": 1,
+        "per_page": DEFAULT_PER_PAGE,
+        "bridge": "on",
+        "fuzzy": "on",
+    }
     kept = {k: v for k, v in args.items() if defaults.get(k) != v and v != ""}
     return url_for("pages.search", **kept)
+
+
+def facet_active(sargs: SearchArgs, name: str, value: str) -> bool:
+    """Whether the search is already narrowed to this facet value."""
+    filters = sargs.filters
+    if name == "type":
+        return value in filters.types
+    if name == "folder":
+        return filters.path == value
+    after = filters.modified_after
+    return bool(after and str(after.year) == value and after.month == after.day == 1)
+
+
+def facet_url(sargs: SearchArgs, name: str, value: str, active: bool) -> str:
+    """The same search narrowed to a facet value, or (``active``) no longer narrowed by it."""
+    if name == "type":
+        types = set(sargs.filters.types) ^ {value}
+        return search_url(sargs, type=",".join(sorted(types)), page=1)
+    if name == "folder":
+        return search_url(sargs, path="" if active else value, page=1)
+    if active:
+        return search_url(sargs, modified_after="", modified_before="", page=1)
+    year = int(value)
+    return search_url(sargs, modified_after=f"{year}-01-01", modified_before=f"{year + 1}-01-01", page=1)
 
 
 def page_window(current: int, last: int, radius: int = 2) -> range:
@@ -76,7 +110,9 @@ def search():
     except ParamError as exc:
         return render_template("search.html", q=request.args.get("q", ""), error=exc.message), 400
     if not sargs.q:
-        return render_template("search.html", q="", sargs=sargs)
+        eng = engine()
+        indexed = {"documents": eng.doc_count(), "when": eng.last_commit().isoformat()}
+        return render_template("search.html", q="", sargs=sargs, indexed=indexed)
     try:
         results = run_search(sargs)
     except QueryError as exc:
@@ -90,6 +126,8 @@ def search():
         last_page=last_page,
         pages=page_window(sargs.page, last_page),
         search_url=search_url,
+        facet_url=facet_url,
+        facet_active=facet_active,
     )
 
 
@@ -105,4 +143,8 @@ def document(doc_id: str):
     if doc is None:
         message = "문서를 찾을 수 없습니다 · No such document"
         return render_template("error.html", status=404, message=message), 404
-    return render_template("document.html", q=q, doc=doc, marked=marked, related=eng.related(doc_id) or [])
+    numbers = itertools.count(1)  # each match an anchor, #m1, #m2…, to jump to without a script
+    marked = re.sub("<mark>", lambda _: f'<mark id="m{next(numbers)}">', marked)
+    matches = next(numbers) - 1
+    related = eng.related(doc_id) or []
+    return render_template("document.html", q=q, doc=doc, marked=marked, matches=matches, related=related)

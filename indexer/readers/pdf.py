@@ -27,6 +27,9 @@ READABLE = re.compile(
     r"\u3130-\u318f\u3200-\u32ff\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef]"
 )
 MIN_READABLE = 0.7
+# A run of this many Latin letters is no word: what pdfium makes of an embedded TrueType font's
+# glyph ids when no ToUnicode map says what they are ("GHFHQW ZRUN" for "decent work", spaces lost).
+OVERLONG_WORD = re.compile(r"[A-Za-z]{25,}")
 # Titles that name no document: a word processor's default or the source file's name.
 JUNK_TITLE = re.compile(
     r"^(?:untitled|제목 ?없음|no title|document\d*|microsoft \w+ - .*|.*\.(?:docx?|hwpx?|"
@@ -68,15 +71,18 @@ def _page_text(document: pypdfium2.PdfDocument, index: int) -> str:
 
 
 def _readable_share(text: str) -> float:
+    """The share of the text's characters that read as text of ours: letters and signs of the
+    languages we index, outside runs of Latin letters too long to be words."""
     letters = re.sub(r"\s", "", text)
     if not letters:
         return 1.0
-    return len(READABLE.findall(letters)) / len(letters)
+    overlong = sum(len(run) for run in OVERLONG_WORD.findall(text))
+    return (len(READABLE.findall(letters)) - overlong) / len(letters)
 
 
 def _garbled(page: str) -> bool:
     """A page of 30+ characters most of which are no letters of ours (controls, private use,
-    stray scripts): what a font without a ToUnicode map gives."""
+    stray scripts, letters that make no words): what a font without a ToUnicode map gives."""
     return len(page.strip()) >= 30 and _readable_share(page) < MIN_READABLE
 
 

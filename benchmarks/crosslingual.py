@@ -1,14 +1,16 @@
 """Cross-lingual retrieval through the bridge, on koen_parallel's sentence pairs.
 
     python benchmarks/crosslingual.py [--split park-test] [--sample N] [--rows all|bridge]
-                                      [--weight W] [--name-weight W]
+                                      [--weight W] [--name-weight W] [--lexicon FILE]
 
 One direction's sentences are the documents, the other's the queries; a query's one relevant
 document is its twin.  Rows: no bridge, bridge, and the bridge with each lexicon source alone
 (krdict, cldr, learned), both directions; and a mixed index (both sides in one index, English
 queries and Korean queries): how often the same-language twin is first and how often the
 other-language twin is on the first page.  ``park-test`` is the evaluation split: tune on
-``park-dev`` or ``jhe`` (``--split park-dev,jhe-dev``), never on it.  Also run by
+``park-dev`` or ``jhe`` (``--split park-dev,jhe-dev``), never on it; since the shipped lexicon
+learned from those, tune with one that did not (``tools/build_lexicon.py --train jhe- --out F``,
+then ``--split park-dev --lexicon F``).  Also run by
 ``benchmarks/quality.py --sets crosslingual``.
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from indexer import bridge
 from indexer.evaluate import evaluate, load_eval_set
 from indexer.index import reindex
-from indexer.lexicon import Lexicon
+from indexer.lexicon import SHIPPED, Lexicon
 from indexer.search import SearchEngine
 
 DATA = Path(os.environ.get("DARI_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -54,12 +56,14 @@ def write_set(folder: Path, pairs: list[dict], query_lang: str, doc_lang: str) -
     return folder
 
 
-def cross_rows(tmp: Path, pairs: list[dict], which: str) -> None:
+def cross_rows(tmp: Path, pairs: list[dict], which: str, shipped: Path) -> None:
     """Recall@10/MRR@10 per direction and system (printed as they come)."""
-    systems: list[tuple[str, bool, Lexicon | None]] = [("bridge", True, None)]
+    systems: list[tuple[str, bool, Lexicon | None]] = [("bridge", True, Lexicon(shipped))]
     if which == "all":
         systems = [("no bridge", False, None), *systems]
-        systems += [(f"{source} alone", True, Lexicon(sources=frozenset({source}))) for source in SOURCES]
+        systems += [
+            (f"{source} alone", True, Lexicon(shipped, sources=frozenset({source}))) for source in SOURCES
+        ]
     for query_lang, doc_lang in DIRECTIONS:
         folder = write_set(tmp / f"{query_lang}-{doc_lang}", pairs, query_lang, doc_lang)
         eval_set, index_dir = load_eval_set(folder), folder / "index"
@@ -103,6 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weight", type=float, help="override bridge.BRIDGE_WEIGHT (tuning)")
     parser.add_argument("--name-weight", type=float, help="override bridge.NAME_WEIGHT (tuning)")
     parser.add_argument("--no-mixed", action="store_true")
+    parser.add_argument(
+        "--lexicon", type=Path, default=SHIPPED, help="a lexicon.tsv.gz other than the shipped one"
+    )
     args = parser.parse_args(argv)
     bridge.BRIDGE_WEIGHT = args.weight or bridge.BRIDGE_WEIGHT
     bridge.NAME_WEIGHT = args.name_weight or bridge.NAME_WEIGHT
@@ -110,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     print(f"{len(pairs)} pairs of {args.split}; weights {bridge.BRIDGE_WEIGHT}/{bridge.NAME_WEIGHT}")
     with tempfile.TemporaryDirectory(prefix="dari-crosslingual-") as tmp:
-        cross_rows(Path(tmp), pairs, args.rows)
+        cross_rows(Path(tmp), pairs, args.rows, args.lexicon)
         if not args.no_mixed:
             mixed_rows(Path(tmp), pairs)
     print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)

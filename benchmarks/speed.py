@@ -365,7 +365,8 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def child_queries(index_dir: Path, seed: int) -> None:
-    """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi."""
+    """Latency of SearchEngine.search, highlights included, after a warm-up that loads Kiwi;
+    each query also with the bridge off and with fuzzy off (what each costs)."""
     from indexer.index import open_index
     from indexer.search import SearchEngine
     from indexer.vocabulary import Vocabulary
@@ -376,13 +377,18 @@ def child_queries(index_dir: Path, seed: int) -> None:
         engine.search(q)
     out = {}
     for kind, queries in kinds.items():
-        for fuzzy in (True, False):  # forgiving search's cost: the same queries with fuzzy off
-            ms = []
-            for q in queries:
+        switches = {
+            kind: {},
+            f"{kind}, bridge off": {"bridge": False},
+            f"{kind}, fuzzy off": {"fuzzy": False},
+        }
+        ms: dict[str, list[float]] = {row: [] for row in switches}
+        for q in queries:  # each query in every setting, in turn, so all rows see the same load
+            for row, options in switches.items():
                 start = time.perf_counter()
-                engine.search(q, fuzzy=fuzzy)
-                ms.append((time.perf_counter() - start) * 1000)
-            out[kind if fuzzy else f"{kind}, fuzzy off"] = percentiles(ms)
+                engine.search(q, **options)
+                ms[row].append((time.perf_counter() - start) * 1000)
+        out |= {row: percentiles(times) for row, times in ms.items()}
     vocabulary_started = time.perf_counter()
     words = len(Vocabulary(open_index(index_dir).reader()))
     out["fuzzy vocabulary build"] = {"words": words, "seconds": time.perf_counter() - vocabulary_started}

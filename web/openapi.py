@@ -73,6 +73,16 @@ def _filter_parameters() -> list[dict[str, Any]]:
     ]
 
 
+# What q may be, in GET and POST alike: not only spaces (Python's, which add \x1c-\x1f and \x85 to
+# \s): that is an empty query.
+QUERY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_QUERY_CHARS,
+    "pattern": r"[^\s\x1c-\x1f\x85]",
+}
+
+
 def openapi_spec() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -91,14 +101,7 @@ def openapi_spec() -> dict[str, Any]:
                             "in": "query",
                             "required": True,
                             "description": 'Words, "phrases", AND/OR/NOT, title:, lang:',
-                            "schema": {
-                                "type": "string",
-                                "minLength": 1,
-                                "maxLength": MAX_QUERY_CHARS,
-                                # Not only spaces (Python's, which add \x1c-\x1f and \x85 to \s):
-                                # that is an empty query.
-                                "pattern": r"[^\s\x1c-\x1f\x85]",
-                            },
+                            "schema": QUERY_SCHEMA,
                         },
                         *_filter_parameters(),
                     ],
@@ -185,7 +188,7 @@ def openapi_spec() -> dict[str, Any]:
                         if parameter["name"] != "type"
                     }
                     | {
-                        "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                        "q": QUERY_SCHEMA,
                         "type": {"type": "string", "description": "Comma-separated file types"},
                     },
                 },

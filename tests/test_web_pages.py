@@ -164,3 +164,11 @@ def test_a_page_for_another_host_is_refused_with_the_way_to_allow_it(seeds_index
     assert "--allow-host NAME" in body
     public = create_app(seeds_index, allowed_hosts("0.0.0.0")).test_client()
     assert public.get("/search?q=ILO", headers={"Host": "search.example"}).status_code == 200
+
+
+def test_a_refused_query_renders_its_error_page(client):
+    """Five wildcards are a QueryError: the page says why (the error page lacked its link helper
+    and was a 500)."""
+    resp = client.get("/search", query_string={"q": "ILO* 노동* Kim* poli* dece*"})
+    assert resp.status_code == 400
+    assert "wildcards; the limit is 4" in resp.get_data(as_text=True)

@@ -23,6 +23,7 @@ bp = Blueprint("pages", __name__)
 LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixed": "한·영 Mixed"}
 
 
+@bp.app_template_global()
 def search_url(sargs: SearchArgs, **changes: object) -> str:
     """Link to the same search with some arguments changed; defaults are left out of the URL."""
     filters = sargs.filters
@@ -52,6 +53,7 @@ def search_url(sargs: SearchArgs, **changes: object) -> str:
     return url_for("pages.search", **kept)
 
 
+@bp.app_template_global()
 def facet_active(sargs: SearchArgs, name: str, value: str) -> bool:
     """Whether the search is already narrowed to this facet value."""
     filters = sargs.filters
@@ -63,6 +65,7 @@ def facet_active(sargs: SearchArgs, name: str, value: str) -> bool:
     return bool(after and str(after.year) == value and after.month == after.day == 1)
 
 
+@bp.app_template_global()
 def facet_url(sargs: SearchArgs, name: str, value: str, active: bool) -> str:
     """The same search narrowed to a facet value, or (``active``) no longer narrowed by it."""
     if name == "type":
@@ -125,9 +128,6 @@ def search():
         results=results,
         last_page=last_page,
         pages=page_window(sargs.page, last_page),
-        search_url=search_url,
-        facet_url=facet_url,
-        facet_active=facet_active,
     )
 
 

@@ -317,12 +317,18 @@ class SearchEngine:
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
 
 
+# Whoosh's FilterCollector reads an empty allow set as "no filter", so a filter that leaves no
+# document (``type=pdf`` with no PDFs, ``lang:`` of a language none has) let every match through.
+NOTHING = (-1,)  # a document number no document has
+
+
 def _allowed(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
-    """What the collector lets through: the query's own filters (``lang:``), the facet filters'
-    documents, both, or everything (None)."""
-    if by_facts is None:
-        return in_query
-    return by_facts if in_query is None else by_facts & set(searcher.docs_for_query(in_query))
+    """The documents the collector lets through: those of the query's own filters (``lang:``,
+    ``-word``) and of the facet filters, or everything (None)."""
+    docs = None if in_query is None else set(searcher.docs_for_query(in_query))
+    if by_facts is not None:
+        docs = by_facts if docs is None else docs & by_facts
+    return None if docs is None else docs or set(NOTHING)
 
 
 def _page(

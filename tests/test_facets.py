@@ -207,3 +207,13 @@ def test_cors_is_off_unless_an_origin_is_allowed(folder: tuple[Path, Path]) -> N
     other = client.get("/api/search?q=labour", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
     assert "Access-Control-Allow-Origin" not in client.get("/?q=labour", headers=origin).headers
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [("labour policy", dict(types=["pdf"])), ("labour policy", dict(path="nowhere"))],
+)
+def test_a_filter_that_leaves_nothing_finds_nothing(engine: SearchEngine, query: str, filters: dict) -> None:
+    """Whoosh reads an empty allow set as no filter at all: every match came back."""
+    results = engine.search(query, filters=parse_filters(**filters), bridge=False)
+    assert (results.total, results.hits) == (0, [])

@@ -294,3 +294,18 @@ def test_sharing_the_querys_syllables_ranks_first(tmp_path: Path, monkeypatch, d
 )
 def test_the_querys_words_side_by_side_rank_first(tmp_path: Path, texts, query) -> None:
     assert ids(engine_over(tmp_path, texts).search(query)) == ["phrase.txt", "apart.txt"]
+
+
+def test_an_excluded_word_that_starts_earlier_still_excludes(tmp_path: Path) -> None:
+    """Whoosh's AndNotMatcher checked its first match against the excluded word only when both
+    started on the same document: `heatwave -Bangkok` found a document saying Bangkok when an
+    earlier one said Bangkok too (found by tests/test_reindex_model.py)."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "doc0.txt").write_text("Bangkok hosts the ILO regional office.", encoding="utf-8")
+    (tmp_path / "docs" / "doc1.txt").write_text(
+        "Heatwave protection for platform workers.\nBangkok hosts the ILO regional office.", encoding="utf-8"
+    )
+    reindex([tmp_path / "docs"], tmp_path / "index", procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    assert engine.search("heatwave -Bangkok").total == 0
+    assert [hit.id for hit in engine.search("ILO -heatwave").hits] == ["doc0.txt"]

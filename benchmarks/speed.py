@@ -321,7 +321,7 @@ def child_kiwi(paths: Sequence[Path]) -> None:
     its own two worker threads."""
     from kiwipiepy import Kiwi
 
-    from indexer.analysis import KIWI_OPTIONS
+    from indexer.morphemes import KIWI_OPTIONS
 
     kiwi = Kiwi(num_workers=2, **KIWI_OPTIONS)
     start = time.perf_counter()

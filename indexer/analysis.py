@@ -17,50 +17,26 @@ Modelled on ``whoosh.analysis``: a tokenizer and small filters composed with ``|
     | PositionFilter()      numbers the kept tokens so phrases ignore dropped particles.
 
 The analyzer is pickled into the Whoosh schema, so it holds no Kiwi or stemmer object: both live in
-module-level caches, created once per process.  Imports ``hanja`` and ``spelling``.
+module-level caches, created once per process (Kiwi in ``morphemes``, which finds the words).
+Imports ``hanja``, ``morphemes`` and ``spelling``.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 
 import Stemmer
-from kiwipiepy import Kiwi
 from whoosh.analysis import Filter, Token, Tokenizer
 
 from indexer.hanja import HanjaReadingFilter
+from indexer.morphemes import HANGUL_RUN, HANGUL_SYLLABLES, LEMMA_TAGS, Span, bilingual_spans, nfc
 from indexer.spelling import canonical_spelling, fold_accents
-
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
-HANGUL_SYLLABLES = re.compile(r"^[\uac00-\ud7a3]+$")
-HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
-# Words outside Hangul lines: letters/digits with inner apostrophes, or decimal numbers (2.8, 11.95);
-# a hyphenated prefix that American spelling closes up stays on its word (co-operation, non-profit).
-JOINED_PREFIX = r"(?:(?<![^\W_])(?:[Cc]o|[Nn]on|[Pp]re|[Rr]e)-(?=[^\W\d_]))?"
-WORD = re.compile(rf"\d+(?:[.,]\d+)*|{JOINED_PREFIX}[^\W_]+(?:['’][^\W_]+)*")
-LINE = re.compile(r"[^\n]+")
-# What Kiwi reads itself on a Hangul line: Hangul (as in HANGUL) and Han characters (tagged SH).
-KIWI_SCRIPTS = (
-    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"  # Hangul
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"  # Han
-)
-# On a Hangul line, a run of other non-space characters holding a letter (``employment.``, ``COVID-19``,
-# ``https://ilo.org``, ``Москва``) is read by WORD, as on an English line.
-NON_KIWI_RUN = re.compile(rf"[^\s{KIWI_SCRIPTS}]+")
-NON_KIWI_LETTER = re.compile(rf"[^\W\d_{KIWI_SCRIPTS}]")
-# Lone surrogates (from a JSON "\ud800" or an undecodable command-line argument) make Kiwi fail.
-SURROGATE = re.compile(r"[\ud800-\udfff]")
-MAX_CHUNK = 2000  # Kiwi's cost and memory grow with input length; long lines are cut at a space
 
 # Kiwi tags kept as index terms (Sejong tag set as used by Kiwi).
 NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "XR"})
-LEMMA_TAGS = frozenset({"VV", "VA"})  # verbs and adjectives: indexed by lemma (만나 → 만나다)
 OTHER_CONTENT_TAGS = frozenset({"SN", "SH", "SL", "WORD"})  # numbers, Hanja, Latin, regex words
-CONTENT_TAGS = NOUN_TAGS | LEMMA_TAGS | OTHER_CONTENT_TAGS
+CONTENT_TAGS = NOUN_TAGS | LEMMA_TAGS | OTHER_CONTENT_TAGS  # LEMMA_TAGS: verbs and adjectives
 # Tags that may form one compound with their neighbours (노동+권 for 노동권).
 COMPOUND_TAGS = NOUN_TAGS | {"XPN", "XSN"}
 LATIN_TAGS = frozenset({"SL", "WORD"})
@@ -77,75 +53,10 @@ ENGLISH_STOPWORDS = frozenset(
 # ("Who had the best record?" met sentences saying "who"). Written in capitals they stay: WHO.
 QUESTION_WORDS = frozenset("what which who whom whose where why how".split())
 
-# Without Kiwi's multi-word proper-noun dictionary: it makes "캐나다 태평양 철도" one term that a
-# search for 철도 never finds; without it Kiwi loads in 0.8 s instead of 1.9, takes 330 MiB
-# instead of 520 and runs ~12 % faster (korquad nDCG@10 unchanged: .962 both ways).
-KIWI_OPTIONS = {"load_multi_dict": False}
-
-_kiwi: Kiwi | None = None
-_kiwi_lock = threading.Lock()
-
-
-def get_kiwi() -> Kiwi:
-    """The process's one Kiwi (≈330 MiB, ~0.8 s to load): created on first use, shared after."""
-    global _kiwi
-    with _kiwi_lock:
-        if _kiwi is None:
-            _kiwi = Kiwi(**KIWI_OPTIONS)
-        return _kiwi
-
-
-def warm_up() -> None:
-    """Load Kiwi and run it once, so the first real query does not pay ~2 s of start-up."""
-    list(get_kiwi().tokenize("협력을 위한 AI 정책"))
-
 
 @cache
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
-
-
-def nfc(text: str) -> str:
-    """``text`` in Unicode NFC (composed Hangul syllables), which offsets are counted in."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-
-
-def has_hangul(text: str) -> bool:
-    return HANGUL.search(text) is not None
-
-
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (offset, chunk) per line, cutting lines longer than MAX_CHUNK at a space."""
-    for line in LINE.finditer(text):
-        start, chunk = line.start(), line.group()
-        while len(chunk) > MAX_CHUNK:
-            cut = chunk.rfind(" ", 0, MAX_CHUNK)
-            cut = cut if cut > 0 else MAX_CHUNK
-            yield start, chunk[:cut]
-            start, chunk = start + cut, chunk[cut:]
-        if chunk.strip():
-            yield start, chunk
-
-
-Span = tuple[int, int, str, str]  # (start, end, text, tag) of one word in the NFC text
-
-
-def _words(offset: int, text: str) -> Iterator[Span]:
-    """The regex words of ``text`` (numbers tagged SN), at ``offset``: the English path's split."""
-    for w in WORD.finditer(text):
-        tag = "SN" if w.group()[0].isdigit() else "WORD"
-        yield offset + w.start(), offset + w.end(), w.group(), tag
-
-
-def _latin_runs(chunk: str) -> list[tuple[int, int]]:
-    """(start, end) of each run of ``chunk`` that is neither Hangul, Han nor space and holds a letter.
-
-    Kiwi cuts Latin words it should not (``employment.`` → ``emplo`` + ``yment.``, ``policy.`` →
-    ``p`` + ``olicy.``) and tags Cyrillic or Greek as symbols (then ``Москва와`` indexes ``와``); given
-    each run as one pretokenized token it reads the particles after it right (``AI를``)."""
-    if NON_KIWI_LETTER.search(chunk) is None:  # most Korean lines: one scan, no run to look at
-        return []
-    return [run.span() for run in NON_KIWI_RUN.finditer(chunk) if NON_KIWI_LETTER.search(run.group())]
 
 
 class SpanTokenizer(Tokenizer):
@@ -197,44 +108,6 @@ class BilingualTokenizer(SpanTokenizer):
 
     def spans(self, value: str) -> Iterable[Span]:
         return bilingual_spans(value)
-
-
-@lru_cache(maxsize=4)
-def bilingual_spans(value: str) -> tuple[Span, ...]:
-    """The words of ``value`` (NFC) with their tags and offsets, Kiwi's for Hangul lines.
-
-    The last few texts' spans are kept: a document's surface words (``indexer.surface``) are read
-    from the spans its body and title were just indexed with, not from a second Kiwi run.
-    """
-    korean: list[tuple[int, str]] = []
-    other: list[tuple[int, str]] = []
-    for offset, chunk in _chunks(value):
-        (korean if has_hangul(chunk) else other).append((offset, chunk))
-    # One plain call per chunk: Kiwi's list API hands items to its worker threads and waits
-    # (slower for one text), and those threads do not exist in reindex's forked workers.
-    kiwi = get_kiwi() if korean else None
-    raw: list[Span] = []
-    for offset, chunk in korean:
-        chunk = SURROGATE.sub("\ufffd", chunk)  # U+FFFD for a surrogate keeps every offset where it was
-        runs = _latin_runs(chunk)
-        for start, end in runs:
-            raw.extend(_words(offset + start, chunk[start:end]))
-        # Kiwi gives each run back as one token, skipped here: split into words, its offsets are
-        # inexact (a run's first and last words are stretched over its punctuation).  Read as a
-        # proper noun, the run's particle is one (as SL, or left to Kiwi, ``policy를`` gives 르 and
-        # ``policy는`` 늘다: 105 and 96 of 1,995 word+particle+context samples misread, 0 as NNP).
-        run_starts = {start for start, _ in runs}
-        pretokenized = [(start, end, "NNP") for start, end in runs]
-        for m in kiwi.tokenize(chunk, pretokenized=pretokenized or None):
-            if not m.len or m.start in run_starts:  # a run (read above), or a morpheme Kiwi restores
-                continue  # with no letters of its own (하 in 협력을게)
-            tag = m.tag.partition("-")[0]  # VV-R, VA-I: irregular stems are verbs too
-            form = m.lemma if tag in LEMMA_TAGS else m.form
-            raw.append((offset + m.start, offset + m.start + m.len, form, tag))
-    for offset, chunk in other:
-        raw.extend(_words(offset, chunk))
-    raw.sort(key=lambda r: r[0])
-    return tuple(raw)
 
 
 def compound_pieces(word: str) -> list[str]:

@@ -12,7 +12,7 @@ COMMON_SHARE of the documents carries no meaning and is dropped; and a query wor
 (STOP_WORDS) is not translated.  In one mixed index the other language still ranks low, so the
 first page keeps room for its best few (``with_other_language``).
 
-Imports ``analysis``, ``lexicon``, ``names``, ``query`` and ``synonyms``.
+Imports ``analysis``, ``lexicon``, ``morphemes``, ``names``, ``query`` and ``synonyms``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 
-from indexer.analysis import HANGUL_SYLLABLES, compound_pieces, has_hangul
+from indexer.analysis import compound_pieces
 from indexer.lexicon import Lexicon
+from indexer.morphemes import HANGUL_SYLLABLES, has_hangul
 from indexer.names import NameKeys, capitalised_runs
 from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
 from indexer.synonyms import SynonymGroup

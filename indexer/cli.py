@@ -1,18 +1,14 @@
 """The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``.
 
-Imports ``display``, ``evaluate``, ``index``, ``search``, ``watch`` and ``web``.
+Imports ``evaluate``, ``index``, ``search``, ``serving``, ``terminal``, ``watch`` and ``web``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import html
 import json
 import os
-import re
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,8 +16,7 @@ from pathlib import Path
 
 import click
 
-from indexer.display import reveal_hidden
-from indexer.evaluate import EvalReport, evaluate, load_eval_set
+from indexer.evaluate import evaluate, load_eval_set
 from indexer.index import (
     READ_TIME_LIMIT,
     IndexLocked,
@@ -34,7 +29,8 @@ from indexer.index import (
     default_index_dir,
     reindex,
 )
-from indexer.search import SORTS, QueryError, SearchEngine, SearchResults, parse_filters
+from indexer.search import SORTS, QueryError, SearchEngine, parse_filters
+from indexer.terminal import echo_skipped, print_report, print_results, summary_line
 from indexer.watch import watch
 
 index_option = click.option(
@@ -117,25 +113,10 @@ def reindex_command(
         reason = error.strerror or error
         raise click.ClickException(f"Cannot write the index at {index_dir}: {reason}") from None
     except SkippedFiles as error:
-        _echo_skipped(error.summary)
+        echo_skipped(error.summary)
         raise click.ClickException(str(error)) from None
-    _echo_skipped(summary)
-    click.echo(_summary_line(summary, index_dir))
-
-
-def _summary_line(summary: ReindexSummary, index_dir: Path) -> str:
-    return (
-        f"{summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
-        f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
-        f"in {summary.seconds:.2f} s → {index_dir}"
-    )
-
-
-def _echo_skipped(summary: ReindexSummary) -> None:
-    for notice in summary.notices:
-        click.echo(f"notice {notice.path}: {notice.message}", err=True)
-    for skipped in summary.skipped:
-        click.echo(f"skipped {skipped.where}: {skipped.reason}", err=True)
+    echo_skipped(summary)
+    click.echo(summary_line(summary, index_dir))
 
 
 @main.command(name="search")
@@ -182,7 +163,7 @@ def search_command(
         if as_json:
             click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         else:
-            _print_results(results, color=sys.stdout.isatty())
+            print_results(results, color=sys.stdout.isatty())
 
 
 @contextlib.contextmanager
@@ -193,17 +174,6 @@ def _quiet_on_broken_pipe() -> Iterator[None]:
     except BrokenPipeError:
         # Python would flush what is left into the closed pipe at exit and fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-# Waitress accepts 100 connections by default and closes idle ones after 120 s (checking every
-# 30 s): 100 clients that connect and send nothing, or half a request, lock everyone else out for
-# two minutes. Idle connections hold a socket, not a worker thread, so many are cheap: up to 1,000
-# are accepted (poll(), not select(), which fails past file descriptor 1023), and one silent for
-# 20 s is closed (checked every 2 s); a browser opens a new one when it needs to. A client that
-# keeps 1,000 connections alive by trickling bytes can still fill them: that needs a proxy in front.
-MAX_CONNECTIONS = 1000
-IDLE_SECONDS = 20
-FILES_BESIDE_CONNECTIONS = 200  # the index's segment files, the listening sockets, logs
 
 
 @main.command(name="serve")
@@ -243,8 +213,8 @@ def serve_command(
 ) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
     --watch PATHs) first."""
-    from waitress import create_server  # imported here: only this command needs the web stack
-
+    # Imported here: only this command needs the web stack.
+    from indexer.serving import CannotListen, server_for, start_watcher
     from web import allowed_hosts, create_app
 
     hosts = allowed_hosts(host, extra_hosts)
@@ -262,42 +232,19 @@ def serve_command(
             app = create_app(index_dir, hosts, origins)
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
-    url_host = f"[{host}]" if ":" in host else host
     try:
-        server = create_server(
-            app,
-            host=host,
-            port=port,
-            # No route takes a body, and a URL needs a few KB: bigger requests are refused (413/431)
-            # before waitress buffers them (by default up to 1 GB of body, spooled to disk).
-            max_request_body_size=64 * 1024,
-            max_request_header_size=64 * 1024,
-            connection_limit=_connection_limit(),
-            asyncore_use_poll=True,
-            channel_timeout=IDLE_SECONDS,
-            cleanup_interval=2,
-        )
-    except (OSError, ValueError) as error:  # the port is taken or privileged, a host not of this machine
-        cause = error.__context__ or error  # waitress turns a host it cannot resolve into a ValueError
-        reason = getattr(cause, "strerror", None) or cause
-        raise click.ClickException(f"Cannot listen on {url_host}:{port}: {reason}") from None
+        server = server_for(app, host, port)
+    except CannotListen as error:
+        raise click.ClickException(str(error)) from None
+    url_host = f"[{host}]" if ":" in host else host
     click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/", err=True)
-    # The watcher runs in its own process: a reindex forks its writers, which a threaded server
-    # should not do; it exits with this one.
-    watcher = _start_watcher(watched, index_dir) if watched else None
+    watcher = start_watcher(watched, index_dir) if watched else None
     try:
         server.run()
     finally:
         if watcher is not None:
             watcher.terminate()
             watcher.wait(timeout=30)
-
-
-def _start_watcher(paths: tuple[Path, ...], index_dir: Path) -> subprocess.Popen:
-    command = [sys.executable, "-c", "from indexer.cli import main; main()", "watch"]
-    return subprocess.Popen(
-        [*command, *map(str, paths), "--index", str(index_dir), "--parent", str(os.getpid())]
-    )
 
 
 @main.command(name="watch")
@@ -322,62 +269,11 @@ def watch_command(
         if summary is None:
             click.echo(f"{now} Error: {error}", err=True)
             return
-        _echo_skipped(summary)
-        click.echo(f"{now} {_summary_line(summary, index_dir)}")
+        echo_skipped(summary)
+        click.echo(f"{now} {summary_line(summary, index_dir)}")
 
     with contextlib.suppress(KeyboardInterrupt):
         watch(roots, index_dir, report, follow_links=follow_links, parent=parent)
-
-
-def _connection_limit() -> int:
-    """MAX_CONNECTIONS, or fewer if the open-file limit (raised to the hard limit if need be) leaves
-    less room: each connection can take two files (its socket and a large response spooled to disk)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 2 * MAX_CONNECTIONS + FILES_BESIDE_CONNECTIONS
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-    return max(1, min(MAX_CONNECTIONS, (soft - FILES_BESIDE_CONNECTIONS) // 2))
-
-
-def _print_results(results: SearchResults, color: bool) -> None:
-    """Titles, ids and snippets with bidi controls and invisible characters shown as <U+202E>, and
-    terminal controls (ESC) as <U+001B>: a document cannot reorder or repaint the screen."""
-    first = (results.page - 1) * results.per_page
-    shown = f"{first + 1}–{first + len(results.hits)} of " if results.hits and first else ""
-    # The query's repr escapes what it holds.
-    click.echo(f"{shown}{results.total} results for {results.query!r} ({results.took_ms:.1f} ms)")
-    if results.bridged:
-        also = ", ".join(dict.fromkeys(term for terms in results.bridged.values() for term in terms))
-        click.echo(f"also searched: {reveal_hidden(also)}")
-    if results.corrected:
-        mode = {"english-mode": " (typed in English mode)", "korean-mode": " (typed in Korean mode)"}
-        shown = f"Showing results for {results.read_as!r}{mode.get(results.typed_in, '')}"
-        click.echo(f"{shown}; --no-fuzzy searches the words as typed")
-    elif results.suggestion:
-        click.echo(f"Did you mean {results.suggestion!r}?")
-    for rank, hit in enumerate(results.hits, start=first + 1):
-        title, file = reveal_hidden(hit.title), reveal_hidden(hit.file)
-        click.echo()
-        page = f"  p. {hit.page}" if hit.page else ""
-        click.echo(
-            click.style(f"{rank}. {title}", bold=True)
-            + f"  [{hit.lang}] {hit.type} {hit.modified[:10]}{page}  score {hit.score:.2f}"
-        )
-        click.echo(f"   {file}")
-        click.echo("   " + _terminal_snippet(hit.snippet, color))
-
-
-def _terminal_snippet(snippet: str, color: bool) -> str:
-    """The HTML snippet as terminal text: <mark> becomes reverse video (or [brackets] in a pipe)."""
-
-    def mark(match: re.Match) -> str:
-        word = match.group(1)
-        return click.style(word, reverse=True, bold=True) if color else f"[{word}]"
-
-    # Hidden characters are named first: the escaping never makes one, and the styling adds ESC.
-    text = re.sub(r"<mark>(.*?)</mark>", mark, reveal_hidden(snippet.replace("\n", " ")))
-    return html.unescape(text)
 
 
 @main.command(name="eval")
@@ -423,21 +319,4 @@ def eval_command(
         ranks = {"per_query": [dataclasses.asdict(rank) for rank in report.per_query]} if per_query else {}
         click.echo(json.dumps({**report.as_dict(), **ranks}, ensure_ascii=False))
         return
-    _print_report(report)
-    if per_query:
-        click.echo("\nrank\tid\tquery")
-        for rank in report.per_query:
-            click.echo(f"{rank.rank or '-'}\t{reveal_hidden(rank.id)}\t{reveal_hidden(rank.query)}")
-
-
-def _print_report(report: EvalReport) -> None:
-    m = report.metrics
-    for name, value in [
-        ("nDCG@10", m.ndcg10),
-        ("MRR@10", m.mrr10),
-        ("Recall@10", m.recall10),
-        ("Recall@100", m.recall100),
-    ]:
-        click.echo(f"{name:<11} {value:.4f}")
-    click.echo(f"{'queries':<11} {m.queries}")
-    click.echo(f"{'latency':<11} p50 {report.p50_ms:.1f} ms, p95 {report.p95_ms:.1f} ms")
+    print_report(report, per_query)

@@ -1,7 +1,7 @@
 """Bytes to text: which encoding a file is in, whether it is text at all, its language and title.
 
 A file that is not text raises ``NotText`` with a reason the user can act on, so it is skipped
-instead of indexed as mojibake.  Imports ``analysis``.
+instead of indexed as mojibake.  Imports ``morphemes``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import unicodedata
 import charset_normalizer
 from langdetect import DetectorFactory, LangDetectException, detect
 
-from indexer.analysis import HANGUL, SURROGATE, nfc
+from indexer.morphemes import HANGUL, SURROGATE, nfc
 
 TITLE_LENGTH = 80
 # A bigger text file (or .jsonl line) is skipped: one 50 MB log is no useful search result, and Kiwi

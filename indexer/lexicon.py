@@ -5,7 +5,7 @@ The shipped table (``data/lexicon.tsv.gz``, built by ``tools/build_lexicon.py``;
 ``korean<TAB>english<TAB>weight<TAB>sources``, a side with several terms being a phrase joined by
 spaces (``사무총장`` → ``secretari general``). A user lexicon, a TSV of plain words
 ``korean<TAB>english``, is analysed like a query and replaces the shipped translations of the words
-it lists; it is re-read when its file changes.  Imports ``analysis``.
+it lists; it is re-read when its file changes.  Imports ``analysis`` and ``morphemes``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
-from indexer.analysis import has_hangul, make_analyzer
+from indexer.analysis import make_analyzer
+from indexer.morphemes import has_hangul
 
 SHIPPED = Path(__file__).with_name("data") / "lexicon.tsv.gz"
 MAX_TRANSLATIONS = 5  # make/take have dozens of dictionary senses: the best few carry the meaning

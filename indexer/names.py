@@ -9,7 +9,7 @@ conventional spelling of the first syllable where it is a surname (이 → Lee, 
 Keys are matched against the index's own words, not stored in a field of their own: a name
 typed in English is looked up among the index's Hangul words with the same skeleton (and a
 Korean proper noun among its Latin words), so no reindex is needed and indexing pays nothing.
-The key maps are built once per index commit (``NameKeys``).  Imports ``analysis``.
+The key maps are built once per index commit (``NameKeys``).  Imports ``morphemes``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from indexer.analysis import HANGUL_SYLLABLES
+from indexer.morphemes import HANGUL_SYLLABLES
 
 MIN_KEY = 3  # shorter skeletons (오바마 → pm) meet too many unrelated words (봄 → pm)
 MAX_SYLLABLES = 5  # Hangul words longer than this are not names

@@ -8,7 +8,7 @@ compound becoming "its morphemes, or its 2-syllable pieces" (``Word`` or ``Piece
 the two) so Kiwi's different cuts in documents and queries still meet.  Caps keep what one query
 can cost bounded.
 
-Imports ``analysis``.  How these queries are scored fast is the business of scoring.
+Imports ``morphemes``.  How these queries are scored fast is the business of scoring.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from whoosh.qparser import (
     syntax,
 )
 
-from indexer.analysis import HANGUL_SYLLABLES
+from indexer.morphemes import HANGUL_SYLLABLES
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100

@@ -2,12 +2,13 @@
 
 ``SearchEngine`` holds the open index and its searcher (refreshed when a reindex commits) and runs
 each search through the steps, one module each: ``query`` parses and caps what was typed,
-``bridge`` adds the words' translations (from ``lexicon``), ``scoring`` collects every match by
-BM25F, ``rerank`` reorders the best, ``highlight`` marks the page's hits (``paging`` names their
-pages), ``forgive`` reads words that find nothing as what they were probably meant to be (unless
-``fuzzy=False``) and offers the did-you-mean, and ``facets`` counts and filters by file.
-Imports ``analysis``, ``bridge``, ``facets``, ``highlight``, ``index``, ``lexicon``, ``paging``,
-``query``, ``rerank``, ``scoring``, ``sources``, ``storage``, ``forgive`` and ``vocabulary``.
+``forgive`` reads words that find nothing as what they were probably meant to be (unless
+``fuzzy=False``) and offers the did-you-mean, ``bridge`` adds the words' translations (from
+``lexicon``), and ``results`` makes the page: ``scoring`` collects every match by BM25F,
+``rerank`` reorders the best, ``highlight`` marks the page's hits, and ``facets`` counts and
+filters by file.
+Imports ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``lexicon``, ``morphemes``,
+``paging``, ``query``, ``results``, ``scoring``, ``sources``, ``storage`` and ``vocabulary``.
 """
 
 from __future__ import annotations
@@ -15,36 +16,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from indexer.analysis import SURROGATE, warm_up
-from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language, with_other_language
+from indexer.bridge import OTHER_LANGUAGE, Bridge, Bridged, query_language
 from indexer.facets import (
     NO_FILTERS,
     SORTS,
-    Facts,
     FactsCache,
     FilterError,
     Filters,
     allowed,
-    by_date,
     count_facets,
     parse_filters,
     with_language,
 )
 from indexer.forgive import Forgiver
-from indexer.highlight import Span, Unit, best_match, query_units, snippet, unit_spans
+from indexer.highlight import Span, query_units, unit_spans
 from indexer.index import open_index
 from indexer.lexicon import Lexicon
 from indexer.lexicon import lexicon as process_lexicon
-from indexer.paging import marked_pages, page_of
+from indexer.morphemes import SURROGATE, warm_up
+from indexer.paging import marked_pages
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -57,7 +54,7 @@ from indexer.query import (
     validate,
     within_budget,
 )
-from indexer.rerank import GRAMS_DEPTH, reranked
+from indexer.results import Hit, SearchResults, allowed_documents, as_hit, ranked_page
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
@@ -80,44 +77,6 @@ __all__ = [
     "parse_filters",
     "relative_path",
 ]
-
-
-@dataclass
-class Hit:
-    id: str
-    title: str
-    lang: str
-    score: float
-    snippet: str  # escaped HTML; only <mark> is markup
-    path: str  # relative to its indexed folder, as the API shows it
-    type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
-    modified: str  # the file's modification time, ISO 8601 (UTC)
-    file: str  # the absolute path, for the command line only
-    page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
-
-
-@dataclass
-class SearchResults:
-    query: str
-    total: int
-    took_ms: float
-    hits: list[Hit] = field(default_factory=list)
-    page: int = 1
-    per_page: int = 10
-    suggestion: str | None = None
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    sort: str = "relevance"
-    bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
-    corrected: dict[str, str] = field(default_factory=dict)  # a word that found nothing → searched as
-    typed_in: str | None = None  # "english-mode" / "korean-mode": the keyboard was in the other mode
-    read_as: str = ""  # the query as searched (with ``corrected`` applied)
-
-    def as_dict(self) -> dict:
-        """The results as the API and `dari search --json` give them (never the absolute path)."""
-        shown = asdict(self)
-        for hit in shown["hits"]:
-            del hit["file"]
-        return shown
 
 
 @dataclass
@@ -256,9 +215,9 @@ class SearchEngine:
         if query is None:
             return []
         facts = self._facts.of(searcher)
-        _, shown, offsets = _page(searcher, query, allowed(facts, Filters(lang=other)), 1, limit, facts)
+        _, shown, offsets = ranked_page(searcher, query, allowed(facts, Filters(lang=other)), 1, limit, facts)
         units = query_units(query)
-        return [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
+        return [as_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
 
     def search(
         self,
@@ -291,15 +250,15 @@ class SearchEngine:
         bounded, in_query = split_filters(expand_wildcards(parsed.tree, reader))
         bridged = self._bridge.extend(bounded, query, searcher) if bridge else Bridged(bounded)
         words = within_budget(bridged.query, reader)
-        allow = _allowed(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
+        allow = allowed_documents(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
         # Room on page one for the other language, when the bridge added it and nothing filters.
         both = bridged.added and not in_query and not filters and sort == "relevance"
         query_lang = query_language(parsed.typed) if both else None
-        collected, shown, offsets = _page(
+        collected, shown, offsets = ranked_page(
             searcher, words, allow, page, per_page, facts, grams, parsed.typed, sort, query_lang
         )
         units = query_units(words)
-        hits = [_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
+        hits = [as_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResults(
             query,
@@ -320,80 +279,3 @@ class SearchEngine:
     def _query_grams(self, query: str) -> list[str]:
         """The query's Hangul bigrams, for the bonus of documents that share its syllables."""
         return sorted({token.text for token in self._grams(query)}) if self._grams else []
-
-
-# Whoosh's FilterCollector reads an empty allow set as "no filter", so a filter that leaves no
-# document (``type=pdf`` with no PDFs, ``lang:`` of a language none has) let every match through.
-NOTHING = (-1,)  # a document number no document has
-
-
-def _allowed(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
-    """The documents the collector lets through: those of the query's own filters (``lang:``,
-    ``-word``) and of the facet filters, or everything (None)."""
-    docs = None if in_query is None else set(searcher.docs_for_query(in_query))
-    if by_facts is not None:
-        docs = by_facts if docs is None else docs & by_facts
-    return None if docs is None else docs or set(NOTHING)
-
-
-def _page(
-    searcher: Searcher,
-    query: wq.Query,
-    allow,
-    page: int,
-    per_page: int,
-    facts: list[Facts | None],
-    grams: list[str] = (),
-    typed: list[str] = (),
-    sort: str = "relevance",
-    query_lang: str | None = None,
-):
-    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of the hits
-    looked at.  By relevance the rerank bonuses reorder the best, then ``query_lang``'s other
-    language gets its slots on page one; by date every match is ordered.  A page past the end is
-    empty."""
-    depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
-    collected = _collected(searcher, query, allow, depth)
-    if sort == "relevance":
-        ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
-        if query_lang:
-            ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
-    else:
-        ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
-    shown = ordered[(page - 1) * per_page : page * per_page]
-    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
-    offsets.update(matched_offsets(searcher, query, deeper))
-    return collected, shown, offsets
-
-
-def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
-    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
-    all) kept with their scores.
-
-    BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
-    blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
-    these OR queries that saves little, and the total then takes a second pass, or comes out
-    short if only replace is left on.
-    """
-    top = UnlimitedCollector() if depth is None else TopCollector(limit=depth, usequality=False, replace=0)
-    collector = top if allow is None else FilterCollector(top, allow=allow)
-    searcher.search_with_collector(scored(query), collector)
-    return collector.results()
-
-
-def _hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
-    body = hit["body"]
-    spans = unit_spans(units, offsets, body)
-    spans = unit_spans(units, offsets, body)
-    return Hit(
-        id=hit["id"],
-        title=hit["title"],
-        lang=hit["lang"],
-        score=round(score, 4),
-        snippet=snippet(body, spans),
-        path=facts.path,
-        type=facts.type,
-        modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
-        file=facts.absolute,
-        page=page_of(hit.get("pages"), best_match(body, spans)),
-    )

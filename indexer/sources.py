@@ -3,7 +3,7 @@ that already hold an id.
 
 Folder symlinks are not followed and a folder that cannot be listed is reported, not silently
 left out.  Ids are NFC with lone surrogates written out, so any file name can be stored and
-printed.  Imports ``analysis``.
+printed.  Imports ``morphemes``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import chain, count
 from pathlib import Path
 
-from indexer.analysis import nfc
+from indexer.morphemes import nfc
 
 
 @dataclass

@@ -4,8 +4,8 @@ Kiwi indexes 고용노동부 as 고용 + 노동부, so the morphemes alone know 
 (고용노동뷰) or initials (ㄱㅇㄴㄷㅂ) could be matched against.  Each run of touching Hangul noun
 morphemes is one surface word here (고용노동부, 국제노동기구, 서울고용센터; 장관 alone too), indexed
 without positions or frequencies: its document frequency is all that is read.  The runs come from the
-spans the title and body were just indexed with (``analysis.bilingual_spans`` keeps the last few),
-so this costs no second Kiwi run.  Imports ``analysis``.
+spans the title and body were just indexed with (``morphemes.bilingual_spans`` keeps the last few),
+so this costs no second Kiwi run.  Imports ``analysis`` and ``morphemes``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from whoosh.fields import FieldType
 from whoosh.formats import Existence
 
-from indexer.analysis import COMPOUND_TAGS, HANGUL_SYLLABLES, bilingual_spans, nfc
+from indexer.analysis import COMPOUND_TAGS
+from indexer.morphemes import HANGUL_SYLLABLES, bilingual_spans, nfc
 
 MIN_SYLLABLES, MAX_SYLLABLES = 2, 12  # one syllable is no typo target; longer runs are Kiwi's misreads
 

@@ -2,7 +2,7 @@
 
 Both commit through ``storage.DurableCommits`` (durable, the commit before kept).  The write lock is
 Whoosh's file lock (an ``flock``, which the OS releases when its process dies, so a stale lock never
-blocks); a second writer is told who holds it.  Imports ``analysis``, ``storage`` and ``schema``.
+blocks); a second writer is told who holds it.  Imports ``morphemes``, ``storage`` and ``schema``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from indexer.analysis import has_hangul, warm_up
+from indexer.morphemes import has_hangul, warm_up
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import CommitIndex, DurableCommits
 

@@ -80,11 +80,11 @@ def test_installed_command_indexes_the_bundled_seeds(tmp_index: Path) -> None:
 LOADS_KIWI = """
 import sys
 from click.testing import CliRunner
-from indexer import analysis
+from indexer import morphemes
 from indexer.cli import main
 result = CliRunner().invoke(main, ["search", sys.argv[1], "--index", sys.argv[2]])
 assert result.exit_code == 0, result.output
-print(analysis._kiwi is not None)
+print(morphemes._kiwi is not None)
 """
 
 

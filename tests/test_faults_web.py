@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from indexer.cli import IDLE_SECONDS
 from indexer.index import reindex
+from indexer.serving import IDLE_SECONDS
 
 XSS = [
     '<script>alert("q")</script>',

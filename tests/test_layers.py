@@ -19,6 +19,7 @@ FLOW = [
     "indexer.keyboard",
     "indexer.spelling",
     "indexer.hanja",
+    "indexer.morphemes",
     "indexer.analysis",
     "indexer.surface",
     "indexer.decoding",
@@ -52,9 +53,12 @@ FLOW = [
     "indexer.vocabulary",
     "indexer.forgive",
     "indexer.facets",
+    "indexer.results",
     "indexer.search",
     "indexer.evaluate",
     "indexer.watch",
+    "indexer.terminal",
+    "indexer.serving",
     "web.core",
     "web.openapi",
     "web.api",
@@ -63,8 +67,25 @@ FLOW = [
     "indexer.cli",  # `dari serve` starts the web app
 ]
 # The shells reach the engine through these alone, never Whoosh or Kiwi (watch: `dari watch`).
-SHELLS = {"indexer.cli", "web", "web.core", "web.openapi", "web.api", "web.pages"}
-SHELL_MAY_IMPORT = {"indexer.search", "indexer.index", "indexer.evaluate", "indexer.display", "indexer.watch"}
+SHELLS = {
+    "indexer.cli",
+    "indexer.terminal",
+    "indexer.serving",
+    "web",
+    "web.core",
+    "web.openapi",
+    "web.api",
+    "web.pages",
+}
+SHELL_MAY_IMPORT = {
+    "indexer.search",
+    "indexer.index",
+    "indexer.evaluate",
+    "indexer.display",
+    "indexer.watch",
+    "indexer.terminal",
+    "indexer.serving",
+}
 IMPORTS_SENTENCE = re.compile(r"(?:^|\s)Imports ([^.]*)\.")
 
 

@@ -32,7 +32,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.analysis import HANGUL_RUN, BilingualTokenizer, get_kiwi, has_hangul, make_analyzer, nfc
+from indexer.analysis import BilingualTokenizer, make_analyzer
+from indexer.morphemes import HANGUL_RUN, get_kiwi, has_hangul, nfc
 
 EVAL_PREFIX = "park-test-"  # the evaluation split: never learned from
 TRAIN_PREFIXES = ("park-dev-", "jhe-")

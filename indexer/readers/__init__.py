@@ -3,7 +3,7 @@
 Each format has its own module whose ``read(path) -> Extracted`` returns the document's text, its
 own title (or None) and where each page, slide or sheet starts, or raises ``Unreadable`` with a
 reason a user can act on.  Modules are imported on first use, so a reindex of plain text never
-loads pdfium or lxml.  Imports ``analysis``.
+loads pdfium or lxml.  Imports ``morphemes``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.analysis import nfc
+from indexer.morphemes import nfc
 
 # suffix → module under indexer/readers/
 READERS = {

@@ -1,0 +1,136 @@
+"""Results: what a search returns (``Hit``, ``SearchResults``) and how one page of them is made from
+a parsed query: collect every match by BM25F (``scoring``), let the rerank bonuses reorder the
+best (``rerank``), give the other language its slots on page one (``bridge``) or order by date
+(``facets``), then mark each shown hit's passage (``highlight``) and name its page (``paging``).
+Imports ``bridge``, ``facets``, ``highlight``, ``paging``, ``rerank`` and ``scoring``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
+from whoosh.searching import Searcher
+
+from indexer.bridge import with_other_language
+from indexer.facets import Facts, by_date
+from indexer.highlight import Unit, best_match, snippet, unit_spans
+from indexer.paging import page_of
+from indexer.rerank import GRAMS_DEPTH, reranked
+from indexer.scoring import matched_offsets, scored
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    lang: str
+    score: float
+    snippet: str  # escaped HTML; only <mark> is markup
+    path: str  # relative to its indexed folder, as the API shows it
+    type: str  # the file's type: txt, md, html, jsonl, pdf, hwp, …
+    modified: str  # the file's modification time, ISO 8601 (UTC)
+    file: str  # the absolute path, for the command line only
+    page: int | None = None  # of a paged document (PDF, slides): where the snippet's best passage is
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 10
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sort: str = "relevance"
+    bridged: dict[str, list[str]] = field(default_factory=dict)  # typed word → translations also searched
+    corrected: dict[str, str] = field(default_factory=dict)  # a word that found nothing → searched as
+    typed_in: str | None = None  # "english-mode" / "korean-mode": the keyboard was in the other mode
+    read_as: str = ""  # the query as searched (with ``corrected`` applied)
+
+    def as_dict(self) -> dict:
+        """The results as the API and `dari search --json` give them (never the absolute path)."""
+        shown = asdict(self)
+        for hit in shown["hits"]:
+            del hit["file"]
+        return shown
+
+
+# Whoosh's FilterCollector reads an empty allow set as "no filter", so a filter that leaves no
+# document (``type=pdf`` with no PDFs, ``lang:`` of a language none has) let every match through.
+NOTHING = (-1,)  # a document number no document has
+
+
+def allowed_documents(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
+    """The documents the collector lets through: those of the query's own filters (``lang:``,
+    ``-word``) and of the facet filters, or everything (None)."""
+    docs = None if in_query is None else set(searcher.docs_for_query(in_query))
+    if by_facts is not None:
+        docs = by_facts if docs is None else docs & by_facts
+    return None if docs is None else docs or set(NOTHING)
+
+
+def ranked_page(
+    searcher: Searcher,
+    query: wq.Query,
+    allow,
+    page: int,
+    per_page: int,
+    facts: list[Facts | None],
+    grams: list[str] = (),
+    typed: list[str] = (),
+    sort: str = "relevance",
+    query_lang: str | None = None,
+):
+    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of the hits
+    looked at.  By relevance the rerank bonuses reorder the best, then ``query_lang``'s other
+    language gets its slots on page one; by date every match is ordered.  A page past the end is
+    empty."""
+    depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
+    collected = _collected(searcher, query, allow, depth)
+    if sort == "relevance":
+        ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
+        if query_lang:
+            ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
+    else:
+        ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
+    shown = ordered[(page - 1) * per_page : page * per_page]
+    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
+    offsets.update(matched_offsets(searcher, query, deeper))
+    return collected, shown, offsets
+
+
+def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
+    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
+    all) kept with their scores.
+
+    BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
+    blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
+    these OR queries that saves little, and the total then takes a second pass, or comes out
+    short if only replace is left on.
+    """
+    top = UnlimitedCollector() if depth is None else TopCollector(limit=depth, usequality=False, replace=0)
+    collector = top if allow is None else FilterCollector(top, allow=allow)
+    searcher.search_with_collector(scored(query), collector)
+    return collector.results()
+
+
+def as_hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:
+    body = hit["body"]
+    spans = unit_spans(units, offsets, body)
+    return Hit(
+        id=hit["id"],
+        title=hit["title"],
+        lang=hit["lang"],
+        score=round(score, 4),
+        snippet=snippet(body, spans),
+        path=facts.path,
+        type=facts.type,
+        modified=datetime.fromtimestamp(facts.mtime, tz=UTC).isoformat(),
+        file=facts.absolute,
+        page=page_of(hit.get("pages"), best_match(body, spans)),
+    )

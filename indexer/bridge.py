@@ -63,33 +63,42 @@ class Bridge:
         self._analyzer = analyzer
         self._names: WeakKeyDictionary = WeakKeyDictionary()  # reader → its NameKeys
 
-    def extend(self, tree: wq.Query, text: str, searcher) -> Bridged:
-        """``tree`` with a synonym group per translated word; only loose words are extended (a
-        phrase, a required or a title-only word keeps its exact meaning)."""
+    def extend(self, tree: wq.Query, text: str, searcher, excluded: frozenset[str] = frozenset()) -> Bridged:
+        """``tree`` with a synonym group per translated word.  Only a tree of loose words is
+        extended (a lone phrase, a required or a title-only word keeps its exact meaning); among
+        loose words a quoted phrase stays exact but its words are translated too, as the other
+        language cannot hold the phrase; ``-word`` and scoped words (``excluded``) are not."""
         if isinstance(tree, wq.AndNot):
-            inner = self.extend(tree.a, text, searcher)
+            inner = self.extend(tree.a, text, searcher, excluded | _texts(tree.b))
             return Bridged(wq.AndNot(inner.query, tree.b), inner.added)
-        if not _loose(tree):
+        words = list(tree.subqueries) if type(tree) is LooseWords else [tree]
+        if not any(_loose(word) for word in words):
             return Bridged(tree)
-        added = self.translations(text, searcher)
+        scoped = (_texts(word) for word in words if not (_loose(word) or _phrase(word)))
+        added = self.translations(text, searcher, excluded.union(*scoped))
         if not added:
             return Bridged(tree)
         groups = [_group(terms, weight) for terms, weight in added.values()]
-        words = list(tree.subqueries) if type(tree) is LooseWords else [tree]
         return Bridged(LooseWords([*words, *groups]), {word: terms for word, (terms, _) in added.items()})
 
-    def translations(self, text: str, searcher) -> dict[str, tuple[list[str], float]]:
-        """Per query word (or run of words, or name): the index words it is also searched as,
-        and their weight."""
+    def translations(
+        self, text: str, searcher, excluded: frozenset[str] = frozenset()
+    ) -> dict[str, tuple[list[str], float]]:
+        """Per query word (or run of words, or name) but the ``excluded`` ones: the index words
+        it is also searched as, and their weight."""
         reader = searcher.reader()
         tokens = list(self._analyzer(text, mode="query"))
-        typed = [piece for token in tokens for piece in self._translatable(token.text)]
+        typed: list[str | None] = []  # an excluded word breaks the runs of its neighbours (None)
+        for token in tokens:
+            typed.extend([None] if token.text in excluded else self._translatable(token.text))
         found: dict[str, tuple[list[str], float]] = {}
         covered: set[int] = set()  # words translated as part of a longer run
         for size in range(MAX_NGRAM, 0, -1):
             for start in range(len(typed) - size + 1):
                 span = set(range(start, start + size))
                 words = typed[start : start + size]
+                if None in words:
+                    continue
                 source = ("" if has_hangul(words[0]) else " ").join(words)
                 if span & covered or source in found or (size == 1 and source in STOP_WORDS):
                     continue
@@ -97,7 +106,7 @@ class Bridge:
                 if options:
                     found[source] = (options, BRIDGE_WEIGHT)
                     covered |= span if size > 1 else set()
-        for source, names in self._names_in(text, tokens, reader).items():
+        for source, names in self._names_in(text, tokens, reader, excluded).items():
             found.setdefault(source, (names, NAME_WEIGHT))
         return found
 
@@ -132,18 +141,21 @@ class Bridge:
             return compound_pieces(word) or [word]
         return [word]
 
-    def _names_in(self, text: str, tokens, reader) -> dict[str, list[str]]:
-        """Names of the query with the index's words that spell them in the other script."""
+    def _names_in(self, text: str, tokens, reader, excluded: frozenset[str]) -> dict[str, list[str]]:
+        """Names of the query (but the ``excluded`` words) with the index's words that spell them
+        in the other script."""
         keys = None
         found: dict[str, list[str]] = {}
         for run in capitalised_runs(text):
             if " " not in run and self.lexicon.translations(run.lower()):
                 continue  # a capitalised ordinary word (Minister), which the lexicon translates
+            if excluded and {t.text for t in self._analyzer(run, mode="query")} & excluded:
+                continue
             keys = keys or self.name_keys(reader)
             if not any(run in longer for longer in found) and (korean := keys.korean_for(run)):
                 found[run] = korean[:MAX_PER_WORD]
         for token in tokens:
-            if token.tag == "NNP" and has_hangul(token.text):
+            if token.tag == "NNP" and has_hangul(token.text) and token.text not in excluded:
                 keys = keys or self.name_keys(reader)
                 if english := keys.english_for(token.text)[:MAX_PER_WORD]:
                     found[token.text] = english
@@ -179,6 +191,24 @@ def _loose(tree: wq.Query) -> bool:
 
 
 LOOSE_NODES = (LooseWords, wq.Or, wq.Term, Word, Pieces, wq.DisjunctionMax)
+
+
+def _phrase(node: wq.Query) -> bool:
+    """Whether ``node`` is a quoted phrase (in the title and the body, as the parser makes it)."""
+    return (
+        all(type(leaf) is wq.Phrase for leaf in node.leaves())
+        if not node.is_leaf()
+        else type(node) is wq.Phrase
+    )
+
+
+def _texts(node: wq.Query) -> frozenset[str]:
+    """The words of ``node``'s terms and phrases."""
+    leaves = [node] if node.is_leaf() else node.leaves()
+    words = (
+        word for leaf in leaves for word in getattr(leaf, "words", None) or [getattr(leaf, "text", None)]
+    )
+    return frozenset(word for word in words if isinstance(word, str))
 
 
 def _useful(reader, translation: str) -> bool:

@@ -45,6 +45,15 @@ def test_exact_queries_are_not_bridged(seeds_engine: SearchEngine) -> None:
     assert KO not in ids(seeds_engine.search("title:Geneva"))
 
 
+def test_a_phrase_among_loose_words_is_translated_and_a_negated_word_is_not(seeds_engine) -> None:
+    """A sentence with a quotation still finds its twin: the phrase stays exact in its language
+    and its words are also searched in the other; ``-policy`` adds no 정책."""
+    found = seeds_engine.search('"labor policy" Geneva')
+    assert {"labor", "polici"} <= set(found.bridged) and KO in ids(found)
+    negated = seeds_engine.search("labor -policy")
+    assert "labor" in negated.bridged and "polici" not in negated.bridged
+
+
 def test_the_api_says_what_it_added_and_can_be_switched_off(client) -> None:
     body = client.get("/api/search", query_string={"q": "labor policy"}).get_json()
     assert body["bridged"]["labor"][0] == "노동" and KO in [hit["id"] for hit in body["hits"]]

@@ -113,10 +113,30 @@ def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
     these OR queries that saves little, and the total then takes a second pass, or comes out
     short if only replace is left on.
     """
-    top = UnlimitedCollector() if depth is None else TopCollector(limit=depth, usequality=False, replace=0)
+    top = UnlimitedCollector() if depth is None else CountingTopCollector(limit=depth)
     collector = top if allow is None else FilterCollector(top, allow=allow)
     searcher.search_with_collector(scored(query), collector)
     return collector.results()
+
+
+class CountingTopCollector(TopCollector):
+    """The best ``limit`` matches, and every match's number as it is scored.
+
+    Whoosh's TopCollector keeps no set of the matches: asked for them (the facets count every
+    match) it ran the whole query a second time, unscored, through its union matchers, which
+    stepped every branch at every document: 60 % of a 20k search's time, and twice that with
+    the bridge's translations in the query.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False, replace=0)
+
+    def _collect(self, global_docnum: int, score: float):
+        self.docset.add(global_docnum)
+        return super()._collect(global_docnum, score)
+
+    def all_ids(self):
+        return self.docset
 
 
 def as_hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:

@@ -21,13 +21,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 
 from indexer.analysis import compound_pieces
 from indexer.lexicon import Lexicon
-from indexer.morphemes import HANGUL_SYLLABLES, has_hangul
+from indexer.morphemes import HANGUL_SYLLABLES, has_hangul, nfc
 from indexer.names import NameKeys, capitalised_runs
 from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
 from indexer.synonyms import SynonymGroup
@@ -37,6 +38,8 @@ NAME_WEIGHT = 0.6  # a name's other spelling is surer than a dictionary sense (t
 MAX_PER_WORD = 3  # translations kept per query word, best first (make/take have dozens)
 COMMON_SHARE = 0.1  # a translation in more than this share of documents says nothing …
 COMMON_MIN_DOCS = 50  # … in an index large enough to tell (in 5 documents every word is common)
+MAX_SUFFIX = 3  # letters an untranslated English word may lose to reach a listed one (-i, -n, -ian) …
+MIN_BASE = 4  # … which must keep this many (iraq)
 MAX_NGRAM = 3  # neighbouring query words looked up together (국제 노동 기구, secretari general)
 RELATED_TERMS = 20  # a document's words, by tf·idf, that find its other-language neighbours …
 RELATED_CHARS = 5000  # … read from its start (analysing a 10 MB body per page view is too slow)
@@ -47,9 +50,19 @@ AMERICAN = re.compile(r"^([a-z]+[^aeiou])our$")
 STOP_WORDS = frozenset("하다 되다 있다 없다 않다 이다 것 수 등 때 그 이 저 우리 get make take do".split())
 
 
+class Translated(NamedTuple):
+    """One query word's (or run's, or name's) translations."""
+
+    typed: str  # as the user wrote it (``policy``, ``Kim Young-hoon``)
+    terms: list[str]  # the index terms searched (``정책``; ``polici``)
+    shown: list[str]  # those as a person reads them (``policy``, not ``polici``)
+    weight: float
+
+
 @dataclass
 class Bridged:
-    """The query with its translations, and what was added per typed word (for the user)."""
+    """The query with its translations, and what was added per typed word, in words a person reads
+    (``{"policy": ["정책"]}``, ``{"협력": ["cooperation"]}``: stems are the index's business)."""
 
     query: wq.Query
     added: dict[str, list[str]] = field(default_factory=dict)
@@ -78,20 +91,25 @@ class Bridge:
         added = self.translations(text, searcher, excluded.union(*scoped))
         if not added:
             return Bridged(tree)
-        groups = [_group(terms, weight) for terms, weight in added.values()]
-        return Bridged(LooseWords([*words, *groups]), {word: terms for word, (terms, _) in added.items()})
+        groups = [_group(found.terms, found.weight) for found in added]
+        shown: dict[str, list[str]] = defaultdict(list)
+        for found in added:  # ``labor labour`` both read as labor
+            shown[found.typed] = list(dict.fromkeys([*shown[found.typed], *found.shown]))
+        return Bridged(LooseWords([*words, *groups]), dict(shown))
 
-    def translations(
-        self, text: str, searcher, excluded: frozenset[str] = frozenset()
-    ) -> dict[str, tuple[list[str], float]]:
+    def translations(self, text: str, searcher, excluded: frozenset[str] = frozenset()) -> list[Translated]:
         """Per query word (or run of words, or name) but the ``excluded`` ones: the index words
-        it is also searched as, and their weight."""
+        it is also searched as, their weight, and both as a person reads them."""
         reader = searcher.reader()
-        tokens = list(self._analyzer(text, mode="query"))
+        text = nfc(text)
+        tokens = list(self._analyzer(text, mode="query", chars=True))
         typed: list[str | None] = []  # an excluded word breaks the runs of its neighbours (None)
+        spans: list[tuple[int, int]] = []  # where each stands in ``text``
         for token in tokens:
-            typed.extend([None] if token.text in excluded else self._translatable(token.text))
-        found: dict[str, tuple[list[str], float]] = {}
+            pieces = [None] if token.text in excluded else self._translatable(token.text)
+            typed.extend(pieces)
+            spans.extend([(token.startchar, token.endchar)] * len(pieces))
+        found: dict[str, Translated] = {}
         covered: set[int] = set()  # words translated as part of a longer run
         for size in range(MAX_NGRAM, 0, -1):
             for start in range(len(typed) - size + 1):
@@ -99,23 +117,38 @@ class Bridge:
                 words = typed[start : start + size]
                 if None in words:
                     continue
-                source = ("" if has_hangul(words[0]) else " ").join(words)
+                korean = has_hangul(words[0])
+                source = ("" if korean else " ").join(words)
                 if span & covered or source in found or (size == 1 and source in STOP_WORDS):
                     continue
-                options = self.options(source, reader)
-                if options:
-                    found[source] = (options, BRIDGE_WEIGHT)
+                if options := self.options(source, reader):
+                    # Korean morphemes read as words; English stems do not (``polici``): as typed.
+                    written = source if korean else text[spans[start][0] : spans[start + size - 1][1]]
+                    shown = [self.lexicon.shown(option) for option in options]
+                    found[source] = Translated(written, options, shown, BRIDGE_WEIGHT)
                     covered |= span if size > 1 else set()
-        for source, names in self._names_in(text, tokens, reader, excluded).items():
-            found.setdefault(source, (names, NAME_WEIGHT))
-        return found
+        for name, other in self._names_in(text, tokens, reader, excluded).items():
+            shown = [word if has_hangul(word) else word.capitalize() for word in other]
+            found.setdefault(name, Translated(name, other, shown, NAME_WEIGHT))
+        return list(found.values())
 
     def options(self, source: str, reader) -> list[str]:
         """The best translations of one index term (or run) that the index holds usefully."""
         # The index folds British spellings to American ones (``spelling``); a lexicon may not.
-        listed = self.lexicon.translations(source)
+        listed = self._listed(source)
         spellings = (spelling for option, _ in listed for spelling in (option, american(option)))
         return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
+
+    def _listed(self, source: str) -> list[tuple[str, float]]:
+        """The lexicon's translations of ``source``, or of the English word it derives from by a
+        short suffix when it has none (iraqi → iraq, jordanian → jordan, israeli → israel)."""
+        listed = self.lexicon.translations(source)
+        if listed or has_hangul(source) or " " in source:
+            return listed
+        for cut in range(1, MAX_SUFFIX + 1):
+            if len(base := source[:-cut]) >= MIN_BASE and (listed := self.lexicon.translations(base)):
+                return listed
+        return []
 
     def related_query(self, body: str, searcher) -> wq.Query | None:
         """A query for the other language's documents on what ``body`` is about: its
@@ -147,9 +180,10 @@ class Bridge:
         keys = None
         found: dict[str, list[str]] = {}
         for run in capitalised_runs(text):
-            if " " not in run and self.lexicon.translations(run.lower()):
-                continue  # a capitalised ordinary word (Minister), which the lexicon translates
-            if excluded and {t.text for t in self._analyzer(run, mode="query")} & excluded:
+            terms = [token.text for token in self._analyzer(run, mode="query")]
+            # A capitalised ordinary word (Minister, Taking at a sentence's start, Germany) or
+            # phrase (European Union) is the lexicon's; a stopword (From) is nothing.
+            if not terms or self._listed(" ".join(terms)) or set(terms) & excluded:
                 continue
             keys = keys or self.name_keys(reader)
             if not any(run in longer for longer in found) and (korean := keys.korean_for(run)):
@@ -165,7 +199,8 @@ class Bridge:
         """The skeletons of the index's words, built on the first name asked of this reader."""
         if reader not in self._names:
             body = reader.schema["body"]
-            self._names[reader] = NameKeys(body.from_bytes(word) for word in reader.lexicon("body"))
+            words = (body.from_bytes(word) for word in reader.lexicon("body"))
+            self._names[reader] = NameKeys(words, is_word=self.lexicon.lists)
         return self._names[reader]
 
 

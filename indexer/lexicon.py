@@ -146,6 +146,12 @@ class Lexicon:
         return self._shown.get(term, term)
 
 
+def use_user_lexicon(path: Path) -> None:
+    """Make ``path`` the user lexicon of this process and the processes it starts (``--lexicon``)."""
+    os.environ["DARI_LEXICON"] = str(path)
+    lexicon.cache_clear()
+
+
 @cache
 def lexicon() -> Lexicon:
     """The process's lexicon, read on first use: the shipped table, and the user lexicon named by

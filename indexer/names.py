@@ -64,7 +64,7 @@ SILENT_VOWEL = 18  # ㅡ, which Korean adds after a consonant the other language
 SILENT_R = re.compile(r"r(?=[^aeiouy]|$)")  # Park, Herbert: an r before a consonant is not heard
 SILENT_H = re.compile(r"(?<=[aeiouy])h(?![aeiouy])|h$")  # Oh, Roh, John
 REPEATS = re.compile(r"(.)\1+")
-CAPITALISED = re.compile(r"[A-Z][a-z]+(?:-[A-Za-z]+)*")
+CAPITALISED = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Za-z]+)*")  # McCain, Kim Young-hoon
 
 
 def _latin_sounds(word: str) -> str:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from indexer.bridge import with_other_language
 from indexer.cli import main
 from indexer.index import reindex
+from indexer.lexicon import lexicon
 from indexer.names import (
     NameKeys,
     capitalised_runs,
@@ -146,6 +147,7 @@ def test_name_skeletons_meet_across_scripts() -> None:
     assert hangul_skeletons("박근혜") & {latin_skeleton("Park Geun-hye")}
     assert not hangul_skeletons("김영훈") & {latin_skeleton("Clinton")}
     assert "Kim Young-hoon" in capitalised_runs("Minister Kim Young-hoon met the ILO")
+    assert capitalised_runs("if McCain loses") == ["McCain"]  # not Cain
     assert hangul_skeletons("바그다드") & {latin_skeleton("Baghdad")}  # d is t, gh is g
     assert not hangul_skeletons("복합") & {latin_skeleton("Baghdad")}
     assert latin_vowel_key("Obama") == hangul_vowel_key("오바마") != hangul_vowel_key("봄")
@@ -174,3 +176,17 @@ def test_the_other_language_keeps_places_on_the_first_page() -> None:
     assert sorted(shown) == sorted(ranked)  # nothing lost, nothing repeated
     assert with_other_language(ranked, lambda hit: hit[:2], None) == ranked
     assert with_other_language(["en1", "ko1"], lambda hit: hit[:2], "en") == ["en1", "ko1"]
+
+
+def test_cli_search_takes_a_user_lexicon(seeds_index: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DARI_LEXICON", str(tmp_path / "absent.tsv"))  # put back when the test ends
+    mine = tmp_path / "mine.tsv"
+    mine.write_text("노동\ttoil\n", encoding="utf-8")
+    command = ["search", "toil", "--index", str(seeds_index), "--json"]
+    try:
+        shipped = json.loads(CliRunner().invoke(main, command).output)["bridged"]
+        found = json.loads(CliRunner().invoke(main, [*command, "--lexicon", str(mine)]).output)
+        assert found["bridged"] == {"toil": ["노동"]} != shipped
+        assert KO in [hit["id"] for hit in found["hits"]]
+    finally:
+        lexicon.cache_clear()

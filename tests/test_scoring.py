@@ -273,3 +273,18 @@ def test_the_counting_collector_keeps_whooshs_top_hits_and_every_match(engine: S
         expected, found = stock.results(), counting.results()
         assert [(hit.docnum, hit.score) for hit in found] == [(hit.docnum, hit.score) for hit in expected]
         assert found.docs() == set(searcher.docs_for_query(query)) and len(found) == len(expected), text
+
+
+def test_flat_or_scores_bridged_queries_like_whooshs_or(engine: SearchEngine) -> None:
+    """The bridge's synonym groups inside the loose words' FlatOr (their scores read as lists)
+    score as in Whoosh's own OR."""
+    searcher = engine._current()
+    for text in ("labor policy 협력", "국제노동기구 사무총장 Houngbo", "decent work"):
+        tree = expand_wildcards(engine._parser.read(text).tree, searcher.reader())
+        bridged = engine._bridge.extend(tree, text, searcher)
+        assert bridged.added, text
+        stock = bridged.query.accept(
+            lambda node: BetterOf(node.subqueries) if type(node) is wq.DisjunctionMax else node
+        )
+        expected = all_scores(engine, stock)
+        assert expected and all_scores(engine, scored(bridged.query)) == pytest.approx(expected, rel=1e-12)

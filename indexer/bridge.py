@@ -3,8 +3,12 @@
 Each analysed query word (and each run of two or three, ``secretari general`` → 사무총장) gets its
 best lexicon translations that the index holds as **one synonym group** (``synonyms``), weighted
 BRIDGE_WEIGHT below the typed words, so same-language ranking keeps its order while documents in
-the other language are found at all.  Names (``names``): a capitalised English run is matched to
-the index's Hangul words with its consonant skeleton, a Korean proper noun to the Latin words.
+the other language are found at all.  A word the lexicon lacks may derive from one it has
+(iraqi → iraq).  Names (``names``): a capitalised English run is matched to the index's Hangul
+words by its consonant skeleton (or vowel key), a Korean proper noun to the Latin words.  The
+loose words of a query are translated, a quoted phrase's among them too (the other language
+cannot hold the English phrase), but not a ``-word`` nor a field-scoped one.  What was added is
+reported in the words a person reads: the typed ones, and the lexicon's shown form of a stem.
 
 Ambiguity is kept down three ways, each measured in benchmarks/README.md: translations are ranked
 by the lexicon's learned probability and capped (MAX_PER_WORD); a translation held by more than

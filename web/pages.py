@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from indexer.display import reveal_hidden
-from indexer.search import MAX_PAGE, QueryError
+from indexer.search import MAX_PAGE, Hit, QueryError
 from web.core import DEFAULT_PER_PAGE, ParamError, SearchArgs, engine, parse_search_args, run_search
 
 bp = Blueprint("pages", __name__)
@@ -103,6 +104,24 @@ def facet_url(sargs: SearchArgs, name: str, value: str, active: bool) -> str:
 
 def page_window(current: int, last: int, radius: int = 2) -> range:
     return range(max(1, current - radius), min(last, current + radius) + 1)
+
+
+@bp.app_template_filter("by_source")
+def by_source(hits: list[Hit]) -> list[tuple[Hit, list[Hit]]]:
+    """The page's hits with the chunks of one source (the same title in the same folder: a long
+    text split in parts, the records of one .jsonl) folded under the first of them, in rank order.
+
+    Only the page is folded, so its count and paging stay those of the API, where every hit is a
+    document (as Elasticsearch, which collapses only when asked).  A hit without a title is a
+    source of its own."""
+    groups: dict[tuple[str, str], tuple[Hit, list[Hit]]] = {}
+    for hit in hits:
+        key = (hit.title, posixpath.dirname(hit.path)) if hit.title else (hit.id, "")
+        if key in groups:
+            groups[key][1].append(hit)
+        else:
+            groups[key] = (hit, [])
+    return list(groups.values())
 
 
 @bp.app_template_filter("lang_label")

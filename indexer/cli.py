@@ -1,6 +1,6 @@
 """The ``dari`` command line: a thin shell over ``indexer.index`` and ``indexer.search``.
 
-Imports ``evaluate``, ``index``, ``lexicon``, ``search``, ``serving``, ``terminal``, ``watch`` and ``web``.
+Imports ``evaluate``, ``index``, ``search``, ``serving``, ``terminal``, ``watch`` and ``web``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from indexer.index import (
     default_index_dir,
     reindex,
 )
-from indexer.lexicon import use_user_lexicon
-from indexer.search import SORTS, QueryError, SearchEngine, parse_filters
+from indexer.search import SORTS, QueryError, SearchEngine, parse_filters, use_user_lexicon
 from indexer.terminal import echo_skipped, print_report, print_results, summary_line
 from indexer.watch import watch
 

@@ -7,11 +7,12 @@ One direction's sentences are the documents, the other's the queries; a query's 
 document is its twin.  Rows: no bridge, bridge, and the bridge with each lexicon source alone
 (krdict, cldr, learned), both directions; and a mixed index (both sides in one index, English
 queries and Korean queries): how often the same-language twin is first and how often the
-other-language twin is on the first page.  ``park-test`` is the evaluation split: tune on
-``park-dev`` or ``jhe`` (``--split park-dev,jhe-dev``), never on it; since the shipped lexicon
-learned from those, tune with one that did not (``tools/build_lexicon.py --train jhe- --out F``,
-then ``--split park-dev --lexicon F``).  Also run by
-``benchmarks/quality.py --sets crosslingual``.
+other-language twin is on the first page; and how often a sentence's related documents (the
+document page's "In the other language") hold its twin in their top 3.  ``park-test`` is the
+evaluation split: tune on ``park-dev`` or ``jhe`` (``--split park-dev,jhe-dev``), never on it;
+since the shipped lexicon learned from those, tune with one that did not
+(``tools/build_lexicon.py --train jhe- --out F``, then ``--split park-dev --lexicon F``).
+Also run by ``benchmarks/quality.py --sets crosslingual``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from indexer.search import SearchEngine
 DATA = Path(os.environ.get("DARI_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 SOURCES = ("krdict", "cldr", "learned")
 DIRECTIONS = (("en", "ko"), ("ko", "en"))  # (queries, documents)
+RELATED_PAIRS = 500  # documents whose related list is checked, in a mixed index (each a search)
 
 
 def read_pairs(splits: list[str], sample: int | None) -> list[dict]:
@@ -97,6 +99,14 @@ def mixed_rows(tmp: Path, pairs: list[dict]) -> None:
                 f"{other_seen / len(pairs):.3f}",
                 flush=True,
             )
+    # The document side: a sentence's "In the other language" list (GET /api/docs/<id>/related).
+    for lang, other in DIRECTIONS:
+        shown = pairs[:RELATED_PAIRS]
+        found = sum(
+            f"{p['id']}-{other}" in [hit.id for hit in engine.related(f"{p['id']}-{lang}", limit=3)]
+            for p in shown
+        )
+        print(f"mixed {lang} documents | related | other-language twin in the top 3 {found / len(shown):.3f}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
     python benchmarks/quality.py [--sample N] [--sets korquad,squad,cranfield,mixed]
                                  [--keep-index DIR] [--progress]
     python benchmarks/quality.py --forgiving [--sample N] [--keep-index DIR]
+    python benchmarks/quality.py --bridge [--sample N] [--sets korquad,squad,cranfield,mixed]
 
 dari is scored through `indexer.evaluate.evaluate`, the function behind `dari eval`. The baselines
 are computed in the same run on the same data with `bm25s` (BM25, k1=0.9, b=0.4, Lucene's idf),
@@ -17,6 +18,8 @@ set is scored against it. Needs the `bench` extra: pip install -e '.[bench]'.
 --forgiving scores forgiving search instead: the clean sets, korquad's titles as navigational queries
 (clean, one jamo typo, typed in English keyboard mode, initials only) and the questions with one
 seeded typo (benchmarks/typo_sets.py), each with fuzzy on and off, side by side.
+--bridge scores the same-language sets (and, with ``mixed``, each against the mixed index, where the
+bridge finds the other language's documents) with the bridge off and on, side by side.
 """
 
 from __future__ import annotations
@@ -182,9 +185,13 @@ def score_set(name: str, es: EvalSet, docs: list[dict], index_dir: Path | None, 
     return row
 
 
-def build_mixed_index(index_dir: Path, koen_path: Path) -> None:
-    corpora = [DATA / s / "corpus.jsonl" for s in SETS] + [koen_path]
-    reindex(corpora, index_dir)
+def build_mixed_index(cache: Path) -> tuple[Path, list[dict]]:
+    """The three corpora and koen_parallel's distractors in one index, in ``cache``; and those."""
+    distractors = koen_distractors()
+    koen_path = cache / "koen_parallel.jsonl"
+    koen_path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in distractors))
+    reindex([DATA / s / "corpus.jsonl" for s in SETS] + [koen_path], cache / "mixed")
+    return cache / "mixed", distractors
 
 
 def print_table(rows: Iterable[Row], out=sys.stdout) -> None:
@@ -216,13 +223,28 @@ def forgiving_rows(evals: dict[str, EvalSet], corpora: dict[str, list[dict]], ca
         name: ("korquad", es) for name, es in title_sets(evals["korquad"].corpus, corpora["korquad"]).items()
     }
     sets |= {f"{name}-typo": (name, question_typos(evals[name])) for name in ("korquad", "squad")}
-    print("| set | queries | fuzzy off nDCG/MRR | fuzzy on nDCG/MRR | off p50/p95 ms | on p50/p95 ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, (corpus, es) in sets.items():
-        off, on = (evaluate(es, cache / corpus, fuzzy=fuzzy) for fuzzy in (False, True))
+    side_by_side({name: (es, cache / corpus) for name, (corpus, es) in sets.items()}, "fuzzy")
+
+
+def bridge_rows(evals: dict[str, EvalSet], wanted: list[str], cache: Path) -> None:
+    """Each same-language set with the bridge off and on (the target: no more than .003 below)."""
+    sets = {name: (es, cache / name) for name, es in evals.items() if name in wanted}
+    if "mixed" in wanted:
+        mixed_dir, _ = build_mixed_index(cache)
+        sets |= {f"mixed:{name}": (es, mixed_dir) for name, es in evals.items()}
+    side_by_side(sets, "bridge")
+
+
+def side_by_side(sets: dict[str, tuple[EvalSet, Path]], switch: str) -> None:
+    """nDCG@10/MRR@10 and latency of each set (in its index) with ``switch`` off and on."""
+    print(f"| set | queries | {switch} off nDCG/MRR | on | Δ nDCG | off p50/p95 ms | on p50/p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, (es, index_dir) in sets.items():
+        off, on = (evaluate(es, index_dir, **{switch: value}) for value in (False, True))
         print(
             f"| {name} | {on.metrics.queries} | {off.metrics.ndcg10:.4f}/{off.metrics.mrr10:.4f} | "
-            f"{on.metrics.ndcg10:.4f}/{on.metrics.mrr10:.4f} | {off.p50_ms:.1f}/{off.p95_ms:.1f} | "
+            f"{on.metrics.ndcg10:.4f}/{on.metrics.mrr10:.4f} | "
+            f"{on.metrics.ndcg10 - off.metrics.ndcg10:+.4f} | {off.p50_ms:.1f}/{off.p95_ms:.1f} | "
             f"{on.p50_ms:.1f}/{on.p95_ms:.1f} |",
             flush=True,
         )
@@ -239,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--progress", action="store_true")
     parser.add_argument("--forgiving", action="store_true", help="forgiving search, fuzzy off and on")
+    parser.add_argument("--bridge", action="store_true", help="the same-language sets, bridge off and on")
     args = parser.parse_args(argv)
     wanted = args.sets.split(",")
     evals = {s: sample(load_eval_set(DATA / s), args.sample) for s in SETS}
@@ -249,6 +272,11 @@ def main(argv: list[str] | None = None) -> None:
             forgiving_rows(evals, corpora, args.keep_index or Path(tmp))
         print(f"\n{args.sample or 'all'} questions per set; {time.perf_counter() - started:.0f} s")
         return
+    if args.bridge:
+        with tempfile.TemporaryDirectory(prefix="dari-bridge-") as tmp:
+            bridge_rows(evals, wanted, args.keep_index or Path(tmp))
+        print(f"\n{args.sample or 'all'} questions per set; {time.perf_counter() - started:.0f} s")
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="dari-quality-") as tmp:
         cache = args.keep_index or Path(tmp)
@@ -257,11 +285,7 @@ def main(argv: list[str] | None = None) -> None:
             if s in wanted:
                 rows.append(score_set(s, evals[s], corpora[s], _dir(cache, s, args), args.progress))
         if "mixed" in wanted:
-            distractors = koen_distractors()
-            koen_path = cache / "koen_parallel.jsonl"
-            koen_path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in distractors))
-            mixed_dir = cache / "mixed"
-            build_mixed_index(mixed_dir, koen_path)
+            mixed_dir, distractors = build_mixed_index(cache)
             mixed_docs = [d for s in SETS for d in corpora[s]] + distractors
             for s in SETS:
                 rows.append(score_set(f"mixed:{s}", evals[s], mixed_docs, mixed_dir, args.progress))

@@ -3,8 +3,12 @@
 Each analysed query word (and each run of two or three, ``secretari general`` → 사무총장) gets its
 best lexicon translations that the index holds as **one synonym group** (``synonyms``), weighted
 BRIDGE_WEIGHT below the typed words, so same-language ranking keeps its order while documents in
-the other language are found at all.  Names (``names``): a capitalised English run is matched to
-the index's Hangul words with its consonant skeleton, a Korean proper noun to the Latin words.
+the other language are found at all.  A word the lexicon lacks may derive from one it has
+(iraqi → iraq).  Names (``names``): a capitalised English run is matched to the index's Hangul
+words by its consonant skeleton (or vowel key), a Korean proper noun to the Latin words.  The
+loose words of a query are translated, a quoted phrase's among them too (the other language
+cannot hold the English phrase), but not a ``-word`` nor a field-scoped one.  What was added is
+reported in the words a person reads: the typed ones, and the lexicon's shown form of a stem.
 
 Ambiguity is kept down three ways, each measured in benchmarks/README.md: translations are ranked
 by the lexicon's learned probability and capped (MAX_PER_WORD); a translation held by more than
@@ -21,13 +25,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 
 from indexer.analysis import compound_pieces
 from indexer.lexicon import Lexicon
-from indexer.morphemes import HANGUL_SYLLABLES, has_hangul
+from indexer.morphemes import HANGUL_SYLLABLES, has_hangul, nfc
 from indexer.names import NameKeys, capitalised_runs
 from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
 from indexer.synonyms import SynonymGroup
@@ -37,6 +42,8 @@ NAME_WEIGHT = 0.6  # a name's other spelling is surer than a dictionary sense (t
 MAX_PER_WORD = 3  # translations kept per query word, best first (make/take have dozens)
 COMMON_SHARE = 0.1  # a translation in more than this share of documents says nothing …
 COMMON_MIN_DOCS = 50  # … in an index large enough to tell (in 5 documents every word is common)
+MAX_SUFFIX = 3  # letters an untranslated English word may lose to reach a listed one (-i, -n, -ian) …
+MIN_BASE = 4  # … which must keep this many (iraq)
 MAX_NGRAM = 3  # neighbouring query words looked up together (국제 노동 기구, secretari general)
 RELATED_TERMS = 20  # a document's words, by tf·idf, that find its other-language neighbours …
 RELATED_CHARS = 5000  # … read from its start (analysing a 10 MB body per page view is too slow)
@@ -47,9 +54,19 @@ AMERICAN = re.compile(r"^([a-z]+[^aeiou])our$")
 STOP_WORDS = frozenset("하다 되다 있다 없다 않다 이다 것 수 등 때 그 이 저 우리 get make take do".split())
 
 
+class Translated(NamedTuple):
+    """One query word's (or run's, or name's) translations."""
+
+    typed: str  # as the user wrote it (``policy``, ``Kim Young-hoon``)
+    terms: list[str]  # the index terms searched (``정책``; ``polici``)
+    shown: list[str]  # those as a person reads them (``policy``, not ``polici``)
+    weight: float
+
+
 @dataclass
 class Bridged:
-    """The query with its translations, and what was added per typed word (for the user)."""
+    """The query with its translations, and what was added per typed word, in words a person reads
+    (``{"policy": ["정책"]}``, ``{"협력": ["cooperation"]}``: stems are the index's business)."""
 
     query: wq.Query
     added: dict[str, list[str]] = field(default_factory=dict)
@@ -63,50 +80,79 @@ class Bridge:
         self._analyzer = analyzer
         self._names: WeakKeyDictionary = WeakKeyDictionary()  # reader → its NameKeys
 
-    def extend(self, tree: wq.Query, text: str, searcher) -> Bridged:
-        """``tree`` with a synonym group per translated word; only loose words are extended (a
-        phrase, a required or a title-only word keeps its exact meaning)."""
+    def extend(self, tree: wq.Query, text: str, searcher, excluded: frozenset[str] = frozenset()) -> Bridged:
+        """``tree`` with a synonym group per translated word.  Only a tree of loose words is
+        extended (a lone phrase, a required or a title-only word keeps its exact meaning); among
+        loose words a quoted phrase stays exact but its words are translated too, as the other
+        language cannot hold the phrase; ``-word`` and scoped words (``excluded``) are not."""
         if isinstance(tree, wq.AndNot):
-            inner = self.extend(tree.a, text, searcher)
+            inner = self.extend(tree.a, text, searcher, excluded | _texts(tree.b))
             return Bridged(wq.AndNot(inner.query, tree.b), inner.added)
-        if not _loose(tree):
+        words = list(tree.subqueries) if type(tree) is LooseWords else [tree]
+        if not any(_loose(word) for word in words):
             return Bridged(tree)
-        added = self.translations(text, searcher)
+        scoped = (_texts(word) for word in words if not (_loose(word) or _phrase(word)))
+        added = self.translations(text, searcher, excluded.union(*scoped))
         if not added:
             return Bridged(tree)
-        groups = [_group(terms, weight) for terms, weight in added.values()]
-        words = list(tree.subqueries) if type(tree) is LooseWords else [tree]
-        return Bridged(LooseWords([*words, *groups]), {word: terms for word, (terms, _) in added.items()})
+        groups = [_group(found.terms, found.weight) for found in added]
+        shown: dict[str, list[str]] = defaultdict(list)
+        for found in added:  # ``labor labour`` both read as labor
+            shown[found.typed] = list(dict.fromkeys([*shown[found.typed], *found.shown]))
+        return Bridged(LooseWords([*words, *groups]), dict(shown))
 
-    def translations(self, text: str, searcher) -> dict[str, tuple[list[str], float]]:
-        """Per query word (or run of words, or name): the index words it is also searched as,
-        and their weight."""
+    def translations(self, text: str, searcher, excluded: frozenset[str] = frozenset()) -> list[Translated]:
+        """Per query word (or run of words, or name) but the ``excluded`` ones: the index words
+        it is also searched as, their weight, and both as a person reads them."""
         reader = searcher.reader()
-        tokens = list(self._analyzer(text, mode="query"))
-        typed = [piece for token in tokens for piece in self._translatable(token.text)]
-        found: dict[str, tuple[list[str], float]] = {}
+        text = nfc(text)
+        tokens = list(self._analyzer(text, mode="query", chars=True))
+        typed: list[str | None] = []  # an excluded word breaks the runs of its neighbours (None)
+        spans: list[tuple[int, int]] = []  # where each stands in ``text``
+        for token in tokens:
+            pieces = [None] if token.text in excluded else self._translatable(token.text)
+            typed.extend(pieces)
+            spans.extend([(token.startchar, token.endchar)] * len(pieces))
+        found: dict[str, Translated] = {}
         covered: set[int] = set()  # words translated as part of a longer run
         for size in range(MAX_NGRAM, 0, -1):
             for start in range(len(typed) - size + 1):
                 span = set(range(start, start + size))
                 words = typed[start : start + size]
-                source = ("" if has_hangul(words[0]) else " ").join(words)
+                if None in words:
+                    continue
+                korean = has_hangul(words[0])
+                source = ("" if korean else " ").join(words)
                 if span & covered or source in found or (size == 1 and source in STOP_WORDS):
                     continue
-                options = self.options(source, reader)
-                if options:
-                    found[source] = (options, BRIDGE_WEIGHT)
+                if options := self.options(source, reader):
+                    # Korean morphemes read as words; English stems do not (``polici``): as typed.
+                    written = source if korean else text[spans[start][0] : spans[start + size - 1][1]]
+                    shown = [self.lexicon.shown(option) for option in options]
+                    found[source] = Translated(written, options, shown, BRIDGE_WEIGHT)
                     covered |= span if size > 1 else set()
-        for source, names in self._names_in(text, tokens, reader).items():
-            found.setdefault(source, (names, NAME_WEIGHT))
-        return found
+        for name, other in self._names_in(text, tokens, reader, excluded).items():
+            shown = [word if has_hangul(word) else word.capitalize() for word in other]
+            found.setdefault(name, Translated(name, other, shown, NAME_WEIGHT))
+        return list(found.values())
 
     def options(self, source: str, reader) -> list[str]:
         """The best translations of one index term (or run) that the index holds usefully."""
         # The index folds British spellings to American ones (``spelling``); a lexicon may not.
-        listed = self.lexicon.translations(source)
+        listed = self._listed(source)
         spellings = (spelling for option, _ in listed for spelling in (option, american(option)))
         return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
+
+    def _listed(self, source: str) -> list[tuple[str, float]]:
+        """The lexicon's translations of ``source``, or of the English word it derives from by a
+        short suffix when it has none (iraqi → iraq, jordanian → jordan, israeli → israel)."""
+        listed = self.lexicon.translations(source)
+        if listed or has_hangul(source) or " " in source:
+            return listed
+        for cut in range(1, MAX_SUFFIX + 1):
+            if len(base := source[:-cut]) >= MIN_BASE and (listed := self.lexicon.translations(base)):
+                return listed
+        return []
 
     def related_query(self, body: str, searcher) -> wq.Query | None:
         """A query for the other language's documents on what ``body`` is about: its
@@ -132,18 +178,22 @@ class Bridge:
             return compound_pieces(word) or [word]
         return [word]
 
-    def _names_in(self, text: str, tokens, reader) -> dict[str, list[str]]:
-        """Names of the query with the index's words that spell them in the other script."""
+    def _names_in(self, text: str, tokens, reader, excluded: frozenset[str]) -> dict[str, list[str]]:
+        """Names of the query (but the ``excluded`` words) with the index's words that spell them
+        in the other script."""
         keys = None
         found: dict[str, list[str]] = {}
         for run in capitalised_runs(text):
-            if " " not in run and self.lexicon.translations(run.lower()):
-                continue  # a capitalised ordinary word (Minister), which the lexicon translates
+            terms = [token.text for token in self._analyzer(run, mode="query")]
+            # A capitalised ordinary word (Minister, Taking at a sentence's start, Germany) or
+            # phrase (European Union) is the lexicon's; a stopword (From) is nothing.
+            if not terms or self._listed(" ".join(terms)) or set(terms) & excluded:
+                continue
             keys = keys or self.name_keys(reader)
             if not any(run in longer for longer in found) and (korean := keys.korean_for(run)):
                 found[run] = korean[:MAX_PER_WORD]
         for token in tokens:
-            if token.tag == "NNP" and has_hangul(token.text):
+            if token.tag == "NNP" and has_hangul(token.text) and token.text not in excluded:
                 keys = keys or self.name_keys(reader)
                 if english := keys.english_for(token.text)[:MAX_PER_WORD]:
                     found[token.text] = english
@@ -153,7 +203,8 @@ class Bridge:
         """The skeletons of the index's words, built on the first name asked of this reader."""
         if reader not in self._names:
             body = reader.schema["body"]
-            self._names[reader] = NameKeys(body.from_bytes(word) for word in reader.lexicon("body"))
+            words = (body.from_bytes(word) for word in reader.lexicon("body"))
+            self._names[reader] = NameKeys(words, is_word=self.lexicon.lists)
         return self._names[reader]
 
 
@@ -179,6 +230,24 @@ def _loose(tree: wq.Query) -> bool:
 
 
 LOOSE_NODES = (LooseWords, wq.Or, wq.Term, Word, Pieces, wq.DisjunctionMax)
+
+
+def _phrase(node: wq.Query) -> bool:
+    """Whether ``node`` is a quoted phrase (in the title and the body, as the parser makes it)."""
+    return (
+        all(type(leaf) is wq.Phrase for leaf in node.leaves())
+        if not node.is_leaf()
+        else type(node) is wq.Phrase
+    )
+
+
+def _texts(node: wq.Query) -> frozenset[str]:
+    """The words of ``node``'s terms and phrases."""
+    leaves = [node] if node.is_leaf() else node.leaves()
+    words = (
+        word for leaf in leaves for word in getattr(leaf, "words", None) or [getattr(leaf, "text", None)]
+    )
+    return frozenset(word for word in words if isinstance(word, str))
 
 
 def _useful(reader, translation: str) -> bool:

@@ -29,7 +29,7 @@ from indexer.index import (
     default_index_dir,
     reindex,
 )
-from indexer.search import SORTS, QueryError, SearchEngine, parse_filters
+from indexer.search import SORTS, QueryError, SearchEngine, parse_filters, use_user_lexicon
 from indexer.terminal import echo_skipped, print_report, print_results, summary_line
 from indexer.watch import watch
 
@@ -57,6 +57,16 @@ bridge_option = click.option(
     flag_value=False,
     default=True,
     help="Search the words as typed only, without their Korean/English translations.",
+)
+
+lexicon_option = click.option(
+    "--lexicon",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    expose_value=False,
+    callback=lambda _ctx, _param, path: path and use_user_lexicon(path),
+    help="Your translations, a TSV of korean<TAB>english words, over the shipped lexicon; re-read "
+    "when the file changes (default: $DARI_LEXICON).",
 )
 
 
@@ -134,6 +144,7 @@ def reindex_command(
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as the API gives them.")
 @bridge_option
+@lexicon_option
 @fuzzy_option
 def search_command(
     query: str,
@@ -203,6 +214,7 @@ def _quiet_on_broken_pipe() -> Iterator[None]:
     metavar="PATH",
     help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
 )
+@lexicon_option
 def serve_command(
     index_dir: Path | None,
     host: str,
@@ -297,6 +309,7 @@ def watch_command(
     help="Also print each judged query's rank of its first relevant document (- : not in the top 100).",
 )
 @bridge_option
+@lexicon_option
 @fuzzy_option
 def eval_command(
     eval_dir: Path,

@@ -2,10 +2,11 @@
 
 The shipped table (``data/lexicon.tsv.gz``, built by ``tools/build_lexicon.py``; licences in
 ``data/NOTICE``) is keyed by index terms: Korean content morphemes and English Snowball stems,
-``korean<TAB>english<TAB>weight<TAB>sources``, a side with several terms being a phrase joined by
-spaces (``사무총장`` → ``secretari general``). A user lexicon, a TSV of plain words
-``korean<TAB>english``, is analysed like a query and replaces the shipped translations of the words
-it lists; it is re-read when its file changes.  Imports ``analysis`` and ``morphemes``.
+``korean<TAB>english<TAB>weight<TAB>sources<TAB>shown``, a side with several terms being a phrase
+joined by spaces (``사무총장`` → ``secretari general``), ``shown`` the English side as a person reads
+it (``secretary general``: stems are for the index, not for the page). A user lexicon, a TSV of plain
+words ``korean<TAB>english``, is analysed like a query and replaces the shipped translations of the
+words it lists; it is re-read when its file changes.  Imports ``analysis`` and ``morphemes``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ USER_WEIGHT = 1.0  # what the user wrote is certain
 log = logging.getLogger(__name__)
 
 Translations = dict[str, dict[str, float]]  # term → {translation: weight}
+Shown = dict[str, str]  # English term(s) → the words a person reads (``cooper`` → cooperation)
 
 
 def _ranked(options: dict[str, float]) -> list[tuple[str, float]]:
@@ -37,16 +39,18 @@ def _ranked(options: dict[str, float]) -> list[tuple[str, float]]:
     return [(term, weight) for term, weight in ranked if weight >= MIN_SHARE * ranked[0][1]]
 
 
-def _read_shipped(path: Path, sources: frozenset[str] | None) -> tuple[Translations, Translations]:
+def _read_shipped(path: Path, sources: frozenset[str] | None) -> tuple[Translations, Translations, Shown]:
     ko_en: Translations = defaultdict(dict)
     en_ko: Translations = defaultdict(dict)
+    shown: Shown = {}
     with gzip.open(path, "rt", encoding="utf-8") as rows:
         for row in rows:
-            korean, english, weight, found_in = row.rstrip("\n").split("\t")
+            korean, english, weight, found_in, *as_shown = row.rstrip("\n").split("\t")
             if sources is not None and not sources.intersection(found_in.split("+")):
                 continue
             ko_en[korean][english] = en_ko[english][korean] = float(weight)
-    return ko_en, en_ko
+            shown[english] = as_shown[0] if as_shown else english  # a table built before ``shown``
+    return ko_en, en_ko, shown
 
 
 class UserLexicon:
@@ -59,6 +63,7 @@ class UserLexicon:
         self._lock = threading.Lock()
         self.ko_en: Translations = {}
         self.en_ko: Translations = {}
+        self.shown: Shown = {}
         self.problems: list[str] = []
 
     def refresh(self) -> None:
@@ -78,15 +83,16 @@ class UserLexicon:
             except (OSError, UnicodeDecodeError) as error:
                 log.warning("user lexicon %s not read (the last read stays): %s", self.path, error)
                 return
-            self.ko_en, self.en_ko, self.problems = self._parse(text)
+            self.ko_en, self.en_ko, self.shown, self.problems = self._parse(text)
             self._stamp = stamp
             for problem in self.problems:
                 log.warning("%s", problem)
 
-    def _parse(self, text: str) -> tuple[Translations, Translations, list[str]]:
+    def _parse(self, text: str) -> tuple[Translations, Translations, Shown, list[str]]:
         analyzer = make_analyzer()
         ko_en: Translations = defaultdict(dict)
         en_ko: Translations = defaultdict(dict)
+        shown: Shown = {}
         problems = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
@@ -101,7 +107,8 @@ class UserLexicon:
                 problems.append(f"{self.path}:{number}: expected Korean<TAB>English words, skipped")
                 continue
             ko_en[korean][english] = en_ko[english][korean] = USER_WEIGHT
-        return ko_en, en_ko, problems
+            shown[english] = fields[1].strip()
+        return ko_en, en_ko, shown, problems
 
 
 class Lexicon:
@@ -112,7 +119,7 @@ class Lexicon:
     ) -> None:
         """``sources`` keeps only the shipped pairs found in those (``krdict``, ``cldr``,
         ``learned``): what each contributes is measured by benchmarks/crosslingual.py."""
-        self._ko_en, self._en_ko = _read_shipped(shipped, sources)
+        self._ko_en, self._en_ko, self._shown = _read_shipped(shipped, sources)
         self.user = UserLexicon(user) if user else None
 
     def translations(self, term: str) -> list[tuple[str, float]]:
@@ -126,6 +133,23 @@ class Lexicon:
                 return _ranked(listed)
         options = (self._ko_en if korean else self._en_ko).get(term)
         return _ranked(options) if options else []
+
+    def lists(self, term: str) -> bool:
+        """Whether the shipped table translates ``term`` (a dictionary word, not a foreign name)."""
+        return term in (self._ko_en if has_hangul(term) else self._en_ko)
+
+    def shown(self, term: str) -> str:
+        """``term`` as a person reads it: the English word its stems stand for (``cooper`` →
+        cooperation, the user's own words first); Korean terms and unknown ones as they are."""
+        if self.user and term in self.user.shown:
+            return self.user.shown[term]
+        return self._shown.get(term, term)
+
+
+def use_user_lexicon(path: Path) -> None:
+    """Make ``path`` the user lexicon of this process and the processes it starts (``--lexicon``)."""
+    os.environ["DARI_LEXICON"] = str(path)
+    lexicon.cache_clear()
 
 
 @cache

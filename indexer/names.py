@@ -6,9 +6,16 @@ letters that sound alike are merged: both sides become a skeleton of k t p l j s
 w and y dropped, repeats collapsed; ``ng`` is n, a silent r or h is dropped), with the
 conventional spelling of the first syllable where it is a surname (이 → Lee, 박 → Park).
 
+A name of two consonants (Obama → pm, Bush → ps) has too short a skeleton to tell it from
+words (봄 → pm), so it is matched by its *vowel key* instead: the skeleton with a mark where
+vowels stand, the vowel Korean adds after a consonant cluster (ㅡ of 크, 스) not counted, nor
+a final vowel (Obama and 오바마 → ``VpVm``).  The vowel key also ranks a skeleton's candidates
+(Beijing: 베이징 before 버지니아).
+
 Keys are matched against the index's own words, not stored in a field of their own: a name
-typed in English is looked up among the index's Hangul words with the same skeleton (and a
+typed in English is looked up among the index's Hangul words with the same key (and a
 Korean proper noun among its Latin words), so no reindex is needed and indexing pays nothing.
+A Hangul word the lexicon translates (고민, 당국) is a word, not a foreign name, and is left out.
 The key maps are built once per index commit (``NameKeys``).  Imports ``morphemes``.
 """
 
@@ -16,10 +23,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from indexer.morphemes import HANGUL_SYLLABLES
 
-MIN_KEY = 3  # shorter skeletons (오바마 → pm) meet too many unrelated words (봄 → pm)
+MIN_KEY = 3  # shorter skeletons (오바마 → pm) meet too many unrelated words (봄 → pm) …
+MIN_VOWEL_KEY_CONSONANTS = 2  # … so they match by vowel key, which needs two consonants (VpVm)
 MAX_SYLLABLES = 5  # Hangul words longer than this are not names
 MAX_RUN = 3  # capitalised English words taken together at most (Kim Young-hoon)
 
@@ -37,21 +46,60 @@ SURNAMES = {
     "주": "joo", "우": "woo", "구": "koo", "민": "min", "진": "jin", "나": "na", "엄": "um",
     "원": "won", "천": "chun", "방": "bang", "공": "kong", "현": "hyun", "반": "ban", "라": "rha",
 }  # fmt: skip
-LATIN_DIGRAPHS = [("ch", "j"), ("sh", "s"), ("ph", "p"), ("th", "t"), ("ck", "k"), ("ng", "n"), ("x", "ks")]
-LATIN_LETTERS = str.maketrans("cgqdbfvrz", "kktpppllj", "aeiouyw")
+LATIN_DIGRAPHS = [
+    ("ch", "j"),
+    ("sh", "s"),
+    ("ph", "p"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("ng", "n"),
+    ("gh", "g"),
+    ("x", "ks"),
+]  # fmt: skip (ng before gh: Young-hoon)
+LATIN_CONSONANTS = ("cgqdbfvrz", "kkktppplj")
+LATIN_LETTERS = str.maketrans(*LATIN_CONSONANTS, "aeiouyw")
+LATIN_VOWELS = re.compile(r"[aeiouyw]+")
+VOWEL = "V"  # where a vowel stands, in a vowel key
+SILENT_VOWEL = 18  # ㅡ, which Korean adds after a consonant the other language has alone (크, 스)
 SILENT_R = re.compile(r"r(?=[^aeiouy]|$)")  # Park, Herbert: an r before a consonant is not heard
 SILENT_H = re.compile(r"(?<=[aeiouy])h(?![aeiouy])|h$")  # Oh, Roh, John
 REPEATS = re.compile(r"(.)\1+")
-CAPITALISED = re.compile(r"[A-Z][a-z]+(?:-[A-Za-z]+)*")
+CAPITALISED = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Za-z]+)*")  # McCain, Kim Young-hoon
 
 
-def latin_skeleton(word: str) -> str:
-    """The consonant skeleton of an English spelling (``Young-hoon`` → ``nhn``)."""
+def _latin_sounds(word: str) -> str:
     text = re.sub(r"[^a-z]", "", word.lower())
     text = SILENT_H.sub("", SILENT_R.sub("", text))
     for digraph, letter in LATIN_DIGRAPHS:
         text = text.replace(digraph, letter)
-    return REPEATS.sub(r"\1", text.translate(LATIN_LETTERS))
+    return text
+
+
+def latin_skeleton(word: str) -> str:
+    """The consonant skeleton of an English spelling (``Young-hoon`` → ``nhn``)."""
+    return REPEATS.sub(r"\1", _latin_sounds(word).translate(LATIN_LETTERS))
+
+
+def latin_vowel_key(word: str) -> str:
+    """The skeleton with a mark where vowels stand, but a final one (``Obama`` → ``VpVm``)."""
+    text = LATIN_VOWELS.sub(VOWEL, _latin_sounds(word)).translate(str.maketrans(*LATIN_CONSONANTS))
+    return REPEATS.sub(r"\1", text).removesuffix(VOWEL)
+
+
+def hangul_vowel_key(word: str) -> str:
+    """A Hangul word's vowel key (오바마 → ``VpVm``, 이라크 → ``VlVk``: ㅡ is no vowel)."""
+    if not (2 <= len(word) <= MAX_SYLLABLES and HANGUL_SYLLABLES.fullmatch(word)):
+        return ""
+    letters = []
+    for char in word:
+        code = ord(char) - 0xAC00
+        vowel = "" if code % 588 // 28 == SILENT_VOWEL else VOWEL
+        letters.append(INITIALS[code // 588] + vowel + FINALS[code % 28])
+    return REPEATS.sub(r"\1", "".join(letters)).removesuffix(VOWEL)
+
+
+def _vowel_key_usable(key: str) -> bool:
+    return len(key.replace(VOWEL, "")) >= MIN_VOWEL_KEY_CONSONANTS
 
 
 def _syllable(char: str) -> str:
@@ -91,24 +139,35 @@ def capitalised_runs(text: str) -> list[str]:
 
 
 class NameKeys:
-    """The skeletons of an index's words: Hangul words, and Latin words (single stems)."""
+    """The keys of an index's words: Hangul words but the dictionary's (``is_word``), and Latin
+    words (single stems)."""
 
-    def __init__(self, words) -> None:
+    def __init__(self, words, is_word: Callable[[str], bool] = lambda word: False) -> None:
         self.hangul: dict[str, list[str]] = defaultdict(list)
+        self.hangul_vowels: dict[str, list[str]] = defaultdict(list)  # of short skeletons only
         self.latin: dict[str, list[str]] = defaultdict(list)
         for word in words:
             if HANGUL_SYLLABLES.match(word):
-                for key in hangul_skeletons(word):
+                if is_word(word):
+                    continue
+                skeletons = hangul_skeletons(word)
+                for key in skeletons:
                     self.hangul[key].append(word)
+                if not skeletons and _vowel_key_usable(key := hangul_vowel_key(word)):
+                    self.hangul_vowels[key].append(word)
             elif word.isalpha() and word.isascii() and len(word) > 3:
                 key = latin_skeleton(word)
                 if len(key) >= MIN_KEY:
                     self.latin[key].append(word)
 
     def korean_for(self, english_name: str) -> list[str]:
-        """The index's Hangul words that may write ``english_name`` (``Kim Young-hoon`` → 김영훈)."""
-        key = latin_skeleton(english_name)
-        return self.hangul.get(key, []) if len(key) >= MIN_KEY else []
+        """The index's Hangul words that may write ``english_name`` (``Kim Young-hoon`` → 김영훈),
+        those with its vowel key first."""
+        key, vowels = latin_skeleton(english_name), latin_vowel_key(english_name)
+        if len(key) < MIN_KEY:
+            return self.hangul_vowels.get(vowels, []) if _vowel_key_usable(vowels) else []
+        found = self.hangul.get(key, [])
+        return sorted(found, key=lambda word: hangul_vowel_key(word) != vowels)  # stable: index order
 
     def english_for(self, korean_name: str) -> list[str]:
         """The index's Latin words that may write ``korean_name`` (클린턴 → clinton)."""

@@ -179,12 +179,18 @@ def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozens
 def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     """Add the score of each document ``matcher`` matches into ``scores``.
 
-    A word's postings (a stored term, boosted or not, scored by NormsScorer) are read a block
-    at a time from Whoosh's W3 leaf matcher, which otherwise takes five method calls a posting;
+    Scores already listed (``ListMatcher``) are read as lists.  A word's postings (a stored term,
+    boosted or not, scored by NormsScorer) are read a block at a time from Whoosh's W3 leaf
+    matcher, which otherwise takes five method calls a posting;
     the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
     This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
     tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
     """
+    if type(matcher) is ListMatcher and matcher._weights and not (matcher._scorer or matcher._all_weights):
+        start = matcher._i  # scores already made (a synonym group's): read them as a list
+        for docnum, score in zip(matcher._ids[start:], matcher._weights[start:], strict=True):
+            scores[docnum] += score
+        return
     leaf, boost, deleted = raw_postings(matcher)
     if leaf is None or type(leaf.scorer) is not NormsScorer:
         while matcher.is_active():

@@ -40,7 +40,7 @@ from indexer.forgive import Forgiver
 from indexer.highlight import Span, query_units, unit_spans
 from indexer.index import open_index
 from indexer.layout import marked_layout
-from indexer.lexicon import Lexicon
+from indexer.lexicon import Lexicon, use_user_lexicon
 from indexer.lexicon import lexicon as process_lexicon
 from indexer.morphemes import SURROGATE, warm_up
 from indexer.paging import marked_pages
@@ -78,6 +78,7 @@ __all__ = [
     "SearchResults",
     "parse_filters",
     "relative_path",
+    "use_user_lexicon",
 ]
 
 

@@ -13,7 +13,15 @@ from click.testing import CliRunner
 from indexer.bridge import with_other_language
 from indexer.cli import main
 from indexer.index import reindex
-from indexer.names import capitalised_runs, hangul_skeletons, latin_skeleton
+from indexer.lexicon import lexicon
+from indexer.names import (
+    NameKeys,
+    capitalised_runs,
+    hangul_skeletons,
+    hangul_vowel_key,
+    latin_skeleton,
+    latin_vowel_key,
+)
 from indexer.search import SearchEngine
 
 KO = "002_2be1082304330c6a.txt"
@@ -35,7 +43,7 @@ def test_a_korean_query_finds_the_english_reports(seeds_engine: SearchEngine) ->
     found = seeds_engine.search("국제노동기구 사무총장")
     assert ids(found)[0] == KO  # the words as typed still rank first
     assert set(ids(found)) >= ENGLISH
-    assert "secretari general" in found.bridged["사무총장"] and "labor" in found.bridged["노동"]
+    assert "secretary general" in found.bridged["사무총장"] and "labor" in found.bridged["노동"]
     assert ids(seeds_engine.search("국제노동기구 사무총장", bridge=False)) == [KO]
 
 
@@ -43,6 +51,24 @@ def test_exact_queries_are_not_bridged(seeds_engine: SearchEngine) -> None:
     for query in ('"labor policy"', "title:Geneva", "+Bangkok ILO", "labor AND policy"):
         assert seeds_engine.search(query).bridged == {}, query
     assert KO not in ids(seeds_engine.search("title:Geneva"))
+
+
+def test_a_phrase_among_loose_words_is_translated_and_a_negated_word_is_not(seeds_engine) -> None:
+    """A sentence with a quotation still finds its twin: the phrase stays exact in its language
+    and its words are also searched in the other; ``-policy`` adds no 정책."""
+    found = seeds_engine.search('"labor policy" Geneva')
+    assert {"labor", "policy"} <= set(found.bridged) and KO in ids(found)
+    negated = seeds_engine.search("labor -policy")
+    assert "labor" in negated.bridged and "policy" not in negated.bridged
+
+
+def test_what_was_also_searched_reads_as_words_not_index_stems(seeds_engine: SearchEngine) -> None:
+    """The index holds ``polici`` and ``cooper``; the user reads policy and cooperate."""
+    english = seeds_engine.search("labor policy cooperation").bridged
+    assert english["policy"] == ["정책"] and "cooperation" in english and "polici" not in english
+    korean = seeds_engine.search("협력 사무총장").bridged
+    assert korean["협력"][0].startswith("cooperat") and korean["사무총장"] == ["secretary general"]
+    assert seeds_engine.search("고용노동부 장관").bridged["노동부"] == ["Ministry of Labor"]
 
 
 def test_the_api_says_what_it_added_and_can_be_switched_off(client) -> None:
@@ -121,6 +147,26 @@ def test_name_skeletons_meet_across_scripts() -> None:
     assert hangul_skeletons("박근혜") & {latin_skeleton("Park Geun-hye")}
     assert not hangul_skeletons("김영훈") & {latin_skeleton("Clinton")}
     assert "Kim Young-hoon" in capitalised_runs("Minister Kim Young-hoon met the ILO")
+    assert capitalised_runs("if McCain loses") == ["McCain"]  # not Cain
+    assert hangul_skeletons("바그다드") & {latin_skeleton("Baghdad")}  # d is t, gh is g
+    assert not hangul_skeletons("복합") & {latin_skeleton("Baghdad")}
+    assert latin_vowel_key("Obama") == hangul_vowel_key("오바마") != hangul_vowel_key("봄")
+    assert latin_vowel_key("Iraq") == hangul_vowel_key("이라크")  # the ㅡ of 크 is no vowel
+
+
+def test_short_names_and_derived_words_find_the_other_language(tmp_path: Path) -> None:
+    """Obama's skeleton (pm) is too short: its vowel key finds 오바마; Iraqi has no translation,
+    the Iraq it derives from has; a word the lexicon translates is never read as a name."""
+    corpus = tmp_path / "docs.jsonl"
+    texts = ["오바마 대통령이 연설했다.", "이라크 대사가 말했다.", "봄이 왔다."]
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": t}) + "\n" for n, t in enumerate(texts)))
+    reindex([corpus], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    obama = engine.search("Obama")
+    assert ids(obama) == ["d0"] and obama.bridged == {"Obama": ["오바마"]}
+    iraqi = engine.search("the Iraqi ambassador")
+    assert ids(iraqi)[0] == "d1" and iraqi.bridged["Iraqi"] == ["이라크"]
+    assert NameKeys(["오바마", "봄"], is_word=lambda word: word == "오바마").korean_for("Obama") == []
 
 
 def test_the_other_language_keeps_places_on_the_first_page() -> None:
@@ -130,3 +176,17 @@ def test_the_other_language_keeps_places_on_the_first_page() -> None:
     assert sorted(shown) == sorted(ranked)  # nothing lost, nothing repeated
     assert with_other_language(ranked, lambda hit: hit[:2], None) == ranked
     assert with_other_language(["en1", "ko1"], lambda hit: hit[:2], "en") == ["en1", "ko1"]
+
+
+def test_cli_search_takes_a_user_lexicon(seeds_index: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DARI_LEXICON", str(tmp_path / "absent.tsv"))  # put back when the test ends
+    mine = tmp_path / "mine.tsv"
+    mine.write_text("노동\ttoil\n", encoding="utf-8")
+    command = ["search", "toil", "--index", str(seeds_index), "--json"]
+    try:
+        shipped = json.loads(CliRunner().invoke(main, command).output)["bridged"]
+        found = json.loads(CliRunner().invoke(main, [*command, "--lexicon", str(mine)]).output)
+        assert found["bridged"] == {"toil": ["노동"]} != shipped
+        assert KO in [hit["id"] for hit in found["hits"]]
+    finally:
+        lexicon.cache_clear()

@@ -22,6 +22,7 @@ from whoosh.scoring import BM25F
 from indexer.analysis import make_bigram_analyzer
 from indexer.index import reindex
 from indexer.query import Word, expand_wildcards
+from indexer.results import CountingTopCollector
 from indexer.schema import BigramField
 from indexer.scoring import (
     K1,
@@ -256,3 +257,34 @@ def stock_postings_all(reader, word: str) -> list[tuple[int, float]]:
         found.append((matcher.id(), matcher.weight()))
         matcher.next()
     return found
+
+
+@pytest.mark.parametrize("limit", [3, 10, 1000])
+def test_the_counting_collector_keeps_whooshs_top_hits_and_every_match(engine: SearchEngine, limit) -> None:
+    """The best ``limit`` (ties by document number, as Whoosh's heap keeps them) and the match set
+    Whoosh would compute again with a second, unscored pass; bridged queries included."""
+    searcher = engine._current()
+    for text in [*QUERIES, "work"]:
+        query = scored(engine._bridge.extend(parsed(engine, text, flat=False), text, searcher).query)
+        stock = TopCollector(limit=limit, usequality=False, replace=0)
+        searcher.search_with_collector(query, stock)
+        counting = CountingTopCollector(limit)
+        searcher.search_with_collector(query, counting)
+        expected, found = stock.results(), counting.results()
+        assert [(hit.docnum, hit.score) for hit in found] == [(hit.docnum, hit.score) for hit in expected]
+        assert found.docs() == set(searcher.docs_for_query(query)) and len(found) == len(expected), text
+
+
+def test_flat_or_scores_bridged_queries_like_whooshs_or(engine: SearchEngine) -> None:
+    """The bridge's synonym groups inside the loose words' FlatOr (their scores read as lists)
+    score as in Whoosh's own OR."""
+    searcher = engine._current()
+    for text in ("labor policy 협력", "국제노동기구 사무총장 Houngbo", "decent work"):
+        tree = expand_wildcards(engine._parser.read(text).tree, searcher.reader())
+        bridged = engine._bridge.extend(tree, text, searcher)
+        assert bridged.added, text
+        stock = bridged.query.accept(
+            lambda node: BetterOf(node.subqueries) if type(node) is wq.DisjunctionMax else node
+        )
+        expected = all_scores(engine, stock)
+        assert expected and all_scores(engine, scored(bridged.query)) == pytest.approx(expected, rel=1e-12)

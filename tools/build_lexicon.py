@@ -13,9 +13,11 @@ Korean content morphemes, English Snowball stems), so the lexicon is keyed by wh
 The learned table also prunes dictionary senses the parallel text contradicts: 정부 is seen with
 "government" in most of its sentences and never with "lover", so that homograph goes.
 
-Output rows: ``korean<TAB>english<TAB>weight<TAB>sources`` (terms joined by spaces when a side is a
-phrase; sources joined by ``+``), sorted, gzip with a zero timestamp: the same inputs give the same
-bytes. Run from the repository root (needs babel and wordfreq: ``pip install -e '.[lexicon]'``)::
+Output rows: ``korean<TAB>english<TAB>weight<TAB>sources<TAB>shown`` (terms joined by spaces when a
+side is a phrase; sources joined by ``+``; ``shown``: the English side as a person reads it, the
+word or gloss its stems were most often seen as, ``cooper`` → cooperation), sorted, gzip with a
+zero timestamp: the same inputs give the same bytes. Run from the repository root (needs babel and
+wordfreq: ``pip install -e '.[lexicon]'``)::
 
     .venv/bin/python tools/build_lexicon.py --data /work/shared/data
 """
@@ -53,6 +55,8 @@ EVIDENCE_SHARE = 0.3  # ... and one of its senses must co-occur with it in this 
 
 ANALYZER = make_analyzer()
 TOKENIZER = BilingualTokenizer()
+# English term (or phrase) → the surface forms this build's inputs wrote it as, and how often.
+SURFACES: dict[str, Counter[str]] = defaultdict(Counter)
 
 Pair = tuple[str, str]  # (korean term or phrase, english term or phrase)
 
@@ -101,7 +105,10 @@ def analysed_corpus(pairs: Iterable[tuple[str, str, str]]) -> list[tuple[list[st
     corpus = []
     for _, korean, english in pairs:
         ko = [t for t in terms(korean) if has_hangul(t)]
-        en = [t for t in terms(english) if t.isalpha() and len(t) > 1]
+        tokens = [t for t in ANALYZER(nfc(english), mode="query", chars=True) if t.text.isalpha()]
+        en = [t.text for t in tokens if len(t.text) > 1]
+        for token in tokens:
+            SURFACES[token.text][nfc(english)[token.startchar : token.endchar]] += 1
         if ko and en:
             corpus.append((ko, en))
     return corpus
@@ -261,6 +268,7 @@ def krdict_senses(path: Path) -> tuple[dict[str, set[str]], dict[str, float], di
                 english = None if is_romanisation(gloss, headword) else phrase(terms(gloss))
                 if english and not has_hangul(english):
                     senses[korean].add(english)
+                    SURFACES[english][gloss.strip()] += 1
                     en_frequency[english] = max(en_frequency[english], english_frequency(gloss))
             if senses.get(korean):
                 ko_frequency[korean] = max(ko_frequency[korean], korean_frequency(headword))
@@ -351,25 +359,38 @@ def cldr_pairs() -> dict[Pair, float]:
             spelt = ko is not None and ko.replace(" ", "") == "".join(HANGUL_RUN.findall(ko_names[code]))
             if spelt and en and not has_hangul(en):
                 pairs[(ko, en)] = 1.0
+                SURFACES[en][en_names[code]] += 1
     return pairs
 
 
 # ---- output ------------------------------------------------------------------------------------
 
 
-def combine(tables: dict[str, dict[Pair, float]]) -> list[tuple[str, str, float, str]]:
+def shown(english: str) -> str:
+    """How ``english`` (terms) is shown: its commonest surface form of as many words (``employ``:
+    employed, not "be employed"), the shorter on a tie."""
+    forms = SURFACES.get(english)
+    if not forms:
+        return english
+    words = len(english.split())
+    return min(forms, key=lambda form: (len(form.split()) != words, -forms[form], len(form), form))
+
+
+def combine(tables: dict[str, dict[Pair, float]]) -> list[tuple[str, str, float, str, str]]:
     """One row per pair: noisy-or of the sources' weights (two sources agreeing rank higher)."""
     merged: dict[Pair, tuple[float, list[str]]] = {}
     for source, pairs in tables.items():
         for pair, weight in pairs.items():
             miss, names = merged.get(pair, (1.0, []))
             merged[pair] = (miss * (1 - weight), [*names, source])
-    return sorted((ko, en, round(1 - miss, 4), "+".join(names)) for (ko, en), (miss, names) in merged.items())
+    return sorted(
+        (ko, en, round(1 - miss, 4), "+".join(names), shown(en)) for (ko, en), (miss, names) in merged.items()
+    )
 
 
 def build(
     data: Path, sources: Iterable[str], prefixes: tuple[str, ...] = TRAIN_PREFIXES
-) -> list[tuple[str, str, float, str]]:
+) -> list[tuple[str, str, float, str, str]]:
     sources = list(sources)
     pairs = parallel_pairs(data / "koen_parallel" / "pairs.jsonl", prefixes)
     pairs += tatoeba_pairs(data / "koen_lexicon" / "tatoeba_kor_eng.tsv")
@@ -387,8 +408,8 @@ def build(
     return combine(tables)
 
 
-def write(rows: list[tuple[str, str, float, str]], out: Path) -> None:
-    text = "".join(f"{ko}\t{en}\t{weight}\t{names}\n" for ko, en, weight, names in rows)
+def write(rows: list[tuple[str, str, float, str, str]], out: Path) -> None:
+    text = "".join("\t".join(map(str, row)) + "\n" for row in rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as packed:
         packed.write(text.encode("utf-8"))

@@ -30,7 +30,7 @@ from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_term
 from indexer.fuzzy import edit_budget
 from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
-from indexer.query import OPERATORS
+from indexer.query import EDGE_PUNCTUATION, OPERATORS
 from indexer.surface import surface_words
 from indexer.vocabulary import Vocabulary, VocabularyCache
 
@@ -41,7 +41,7 @@ NAME_MIN_LETTERS = 5  # shorter capitalised words have too many one-edit neighbo
 NAME_RUN_MIN_LETTERS = 4  # an unknown word of a name run shorter than this is a name (Kim), not a typo
 UNINDEXED = ENGLISH_STOPWORDS | QUESTION_WORDS
 SYNTAX = re.compile(r'["*?~^:()\[\]{}]')  # a token holding these is query syntax, never corrected
-EDGE_PUNCTUATION = ".,!?;"
+
 HANGUL_WORD = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 

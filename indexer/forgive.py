@@ -6,16 +6,18 @@ nothing in the index is read as the nearest word that does:
 
     Korean typo         고용노동뷰 → 고용노동부, by keyboard-aware keystroke distance over the index's
                         surface words (``vocabulary``); a particle after it is kept (…뷰는 → …부는)
-    English typo        labr → labor, by edit distance and frequency (``suggest.nearest_word``)
-    한/영 slip           rhdyd → 고용 (typed in English mode), ㅗ디ㅣㅐ → hello (typed in Korean mode)
+    English typo        labr → labor, wmma → emma: one edit anywhere over the index's English words
+                        (``vocabulary``), else two after the first letter (``suggest.nearest_word``)
+    한/영 slip           rhdyd → 고용, dkssud → 안녕 (typed in English mode: a word of the index or of
+                        Kiwi's dictionary), ㅗ디ㅣㅐ → hello (typed in Korean mode)
     initials            ㄱㅇㄴㄷㅂ → 고용노동부 and the next most frequent words with those initials
 
 A capitalised word that the index holds rarely gets a one-edit name variant it holds more often
 (Hounbo → Houngbo), searched beside it.  Each reading is a ``Variant`` searched *beside* the typed
 word at a weight below 1 (below the exact word's, so an exact hit wins), and the query rewritten with
 them is offered as the did-you-mean.  At most MAX_CORRECTED distinct words are looked up per query.
-Imports ``analysis``, ``query``, ``suggest``, ``surface``, ``vocabulary`` and the Hangul toolkit:
-``fuzzy``, ``jamo`` and ``keyboard``.
+Imports ``analysis``, ``morphemes``, ``query``, ``suggest``, ``surface``, ``vocabulary`` and the Hangul
+toolkit: ``fuzzy``, ``jamo`` and ``keyboard``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from dataclasses import dataclass, field
 from whoosh.support.levenshtein import distance
 
 from indexer import suggest
-from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_term
-from indexer.fuzzy import edit_budget
+from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_surface, latin_term
+from indexer.fuzzy import ENGLISH_MIN_LETTERS, edit_budget
 from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
+from indexer.morphemes import is_dictionary_word
 from indexer.query import EDGE_PUNCTUATION, OPERATORS
-from indexer.surface import surface_words
+from indexer.surface import MIN_SYLLABLES, surface_words
 from indexer.vocabulary import Vocabulary, VocabularyCache
 
 MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabulary near it)
@@ -162,15 +165,29 @@ class Forgiver:
             return None
         if HANGUL_WORD.fullmatch(word):
             return self._korean_typo(word), None, True
-        if is_korean_slip(word) and self._finds(latin_to_hangul(word)):
-            return [Variant(latin_to_hangul(word), 1.0)], "english-mode", True
-        nearest = suggest.nearest_word(self._searcher, self._analyzer, word)
-        if nearest is None:
-            return [], None, True
-        edits = distance(nearest.lower(), word.lower())
-        if any(distance(word.lower(), stopword) <= edits for stopword in UNINDEXED):
-            return [], None, True  # Whaat is What, not Wheat: a word the index leaves out is as near
-        return [Variant(nearest, _trust(edits, suggest.max_distance(word)))], None, True
+        if is_korean_slip(word) and self._is_korean(hangul := latin_to_hangul(word)):
+            return [Variant(hangul, 1.0)], "english-mode", True
+        return self._english_typo(word), None, True
+
+    def _is_korean(self, hangul: str) -> bool:
+        """Whether a 한/영 slip's Hangul reading is a word: one the index finds, or one of Kiwi's
+        dictionary of two syllables or more (안녕, an interjection, is no index word; 디 is no reading)."""
+        return self._finds(hangul) or (len(hangul) >= MIN_SYLLABLES and is_dictionary_word(hangul))
+
+    def _english_typo(self, word: str) -> list[Variant]:
+        """The most frequent word one edit from ``word`` (the first letter too: wmma → emma), else the
+        nearest up to two edits after its first letter (``suggest``), spelt as the documents spell it."""
+        typed = latin_surface(word)
+        near = self.vocabulary.nearest(self._searcher, typed) if len(typed) >= ENGLISH_MIN_LETTERS else None
+        nearest = near.term if near else suggest.nearest_word(self._searcher, self._analyzer, word)
+        if nearest is None or latin_term(nearest) is None:
+            return []  # none, or a stopword: nothing to search
+        edits = distance(nearest.lower(), typed)
+        if any(distance(typed, stopword) <= edits for stopword in UNINDEXED):
+            return []  # Whaat is What, not Wheat: a word the index leaves out is as near
+        possessive = word[len(word.removesuffix("'s").removesuffix("’s")) :]
+        spelled = (nearest.capitalize() if word[:1].isupper() else nearest.lower()) + possessive
+        return [Variant(spelled, _trust(edits, suggest.max_distance(word)))]
 
     def _finds(self, word: str) -> bool:
         """Whether the word, searched as the parser searches it, matches a document in title or body."""

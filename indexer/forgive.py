@@ -29,7 +29,7 @@ from whoosh.support.levenshtein import distance
 
 from indexer import suggest
 from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_surface, latin_term
-from indexer.fuzzy import ENGLISH_MIN_LETTERS, edit_budget
+from indexer.fuzzy import ENGLISH_MIN_LETTERS, Candidate, edit_budget
 from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
 from indexer.morphemes import is_dictionary_word
@@ -39,6 +39,8 @@ from indexer.vocabulary import Vocabulary, VocabularyCache
 
 MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabulary near it)
 INITIALS_CANDIDATES = 5  # words searched for one word of initials, the most frequent first
+ENGLISH_CANDIDATES = 3  # words one edit from an English typo searched (dabs: days, dams, labs)
+MIN_SHARE = 0.2  # the least weight a candidate's frequency share gives it, beside the most frequent's
 NAME_WEIGHT = 0.5  # a name variant (Houngbo for Hounbo) counts half as much as the name typed
 NAME_MIN_LETTERS = 5  # shorter capitalised words have too many one-edit neighbours (Lee, Lea)
 NAME_RUN_MIN_LETTERS = 4  # an unknown word of a name run shorter than this is a name (Kim), not a typo
@@ -175,19 +177,31 @@ class Forgiver:
         return self._finds(hangul) or (len(hangul) >= MIN_SYLLABLES and is_dictionary_word(hangul))
 
     def _english_typo(self, word: str) -> list[Variant]:
-        """The most frequent word one edit from ``word`` (the first letter too: wmma → emma), else the
-        nearest up to two edits after its first letter (``suggest``), spelt as the documents spell it."""
+        """The ENGLISH_CANDIDATES most frequent words one edit from ``word`` (the first letter too: wmma →
+        wbma, emma), weighted by their frequency share, else the nearest up to two edits after its first
+        letter (``suggest``), spelt as the documents spell it; the first is the did-you-mean."""
         typed = latin_surface(word)
-        near = self.vocabulary.nearest(self._searcher, typed) if len(typed) >= ENGLISH_MIN_LETTERS else None
-        nearest = near.term if near else suggest.nearest_word(self._searcher, self._analyzer, word)
-        if nearest is None or latin_term(nearest) is None:
+        near = (
+            self.vocabulary.nearest(self._searcher, typed, ENGLISH_CANDIDATES)
+            if len(typed) >= ENGLISH_MIN_LETTERS
+            else []
+        )
+        if not near and (found := suggest.nearest_word(self._searcher, self._analyzer, word)):
+            near = [Candidate(found.lower(), distance(found.lower(), typed), 1)]
+        if not near or latin_term(near[0].term) is None:
             return []  # none, or a stopword: nothing to search
-        edits = distance(nearest.lower(), typed)
+        edits = near[0].distance
         if any(distance(typed, stopword) <= edits for stopword in UNINDEXED):
             return []  # Whaat is What, not Wheat: a word the index leaves out is as near
         possessive = word[len(word.removesuffix("'s").removesuffix("’s")) :]
-        spelled = (nearest.capitalize() if word[:1].isupper() else nearest.lower()) + possessive
-        return [Variant(spelled, _trust(edits, suggest.max_distance(word)))]
+        trust = _trust(edits, suggest.max_distance(word))
+        return [
+            Variant(
+                (c.term.capitalize() if word[:1].isupper() else c.term) + possessive,
+                trust * _share(c.frequency, near[0].frequency),
+            )
+            for c in near
+        ]
 
     def _finds(self, word: str) -> bool:
         """Whether the word, searched as the parser searches it, matches a document in title or body."""
@@ -203,7 +217,7 @@ class Forgiver:
         stems = [run for run in surface_words(word) if word.startswith(run)][:1]
         best = None
         for typed in dict.fromkeys([word, *stems]):
-            nearest = self.vocabulary.nearest(self._searcher, typed)
+            nearest = next(iter(self.vocabulary.nearest(self._searcher, typed)), None)
             if nearest and (
                 best is None
                 or (nearest.distance, -nearest.frequency) < (best[1].distance, -best[1].frequency)
@@ -220,7 +234,7 @@ class Forgiver:
         if not found:
             return []
         top = found[0][1]
-        return [Variant(word, max(frequency / top, 0.2)) for word, frequency in found]
+        return [Variant(word, _share(frequency, top)) for word, frequency in found]
 
     def _latin_slip(self, word: str) -> list[Variant]:
         latin = hangul_to_latin(word)
@@ -244,6 +258,12 @@ class Forgiver:
         spellings = suggest.spellings(self._searcher, max(more)[1])
         best = min(spellings, key=lambda spelling: (distance(spelling, word.lower()), spelling), default=None)
         return [Variant(best.capitalize(), NAME_WEIGHT)] if best else []
+
+
+def _share(frequency: int, top: int) -> float:
+    """A candidate's weight beside the most frequent one's: its share of that frequency, at least
+    MIN_SHARE (the other words of the query, not frequency alone, tell which was meant)."""
+    return max(frequency / top, MIN_SHARE)
 
 
 def _trust(edits: float, budget: int) -> float:

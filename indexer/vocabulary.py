@@ -43,11 +43,13 @@ class Vocabulary:
             return False
         return searcher.postings(FIELD, word).is_active()
 
-    def nearest(self, searcher, word: str) -> Candidate | None:
-        """The live word a few keystrokes from ``word`` (not ``word`` itself), nearest then most frequent:
-        a Korean word's, or an English one's as ``analysis.latin_surface`` writes it."""
+    def nearest(self, searcher, word: str, limit: int = 1) -> list[Candidate]:
+        """The live words a few keystrokes from ``word`` (not ``word`` itself) at the nearest distance
+        found, the most frequent first: a Korean word's, or an English one's as
+        ``analysis.latin_surface`` writes it."""
         found = [candidate for index in self._fuzzy for candidate in index.lookup(word, limit=LOOKUP_DEPTH)]
-        return next((c for c in found if c.term != word and self.live(searcher, c.term)), None)
+        live = [c for c in found if c.term != word and self.live(searcher, c.term)]
+        return [c for c in live if c.distance == live[0].distance][:limit]
 
     def by_initials(self, searcher, initials: str, limit: int) -> list[tuple[str, int]]:
         """(word, frequency) of the live words these initials spell, most frequent first; words they

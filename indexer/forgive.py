@@ -241,23 +241,14 @@ class Forgiver:
         return [Variant(latin, 1.0)] if LATIN_WORD.fullmatch(latin) and self._finds(latin) else []
 
     def _name_variant(self, word: str) -> list[Variant]:
-        """Hounbo → Houngbo: a capitalised word's one-edit neighbour that more documents hold."""
+        """Hounbo → Houngbo: a capitalised word's one-edit neighbour that more documents hold (the most
+        frequent of the vocabulary's, written as the documents write it)."""
         if not word[:1].isupper() or len(word) < NAME_MIN_LETTERS:
             return []
-        term = latin_term(word)
-        reader = self._searcher.reader()
-        own = reader.doc_frequency("body", term)
-        more = [
-            (reader.doc_frequency("body", other), other)
-            for other in reader.terms_within("body", term, 1, prefix=1)
-            if other != term
-        ]
-        more = [pair for pair in more if pair[0] > own]
-        if not more:
-            return []
-        spellings = suggest.spellings(self._searcher, max(more)[1])
-        best = min(spellings, key=lambda spelling: (distance(spelling, word.lower()), spelling), default=None)
-        return [Variant(best.capitalize(), NAME_WEIGHT)] if best else []
+        typed = latin_surface(word)
+        own = self.vocabulary.frequency(typed)
+        more = [c for c in self.vocabulary.nearest(self._searcher, typed) if c.frequency > own]
+        return [Variant(more[0].term.capitalize(), NAME_WEIGHT)] if more else []
 
 
 def _share(frequency: int, top: int) -> float:

@@ -37,6 +37,10 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._frequency)
 
+    def frequency(self, word: str) -> int:
+        """How many documents hold ``word``, those deleted since their segment was written included."""
+        return self._frequency.get(word, 0)
+
     def live(self, searcher, word: str) -> bool:
         """Whether a document not deleted holds ``word`` as a surface word."""
         if not self._frequency.get(word):

@@ -102,7 +102,7 @@ def reindex_command(
             list(paths) or [bundled_seeds()],
             index_dir,
             full=full,
-            progress=sys.stderr.isatty(),
+            progress=True,  # a bar on a terminal, else a line every few seconds
             strict=strict,
             follow_links=follow_links,
             read_timeout=read_timeout,
@@ -227,7 +227,7 @@ def serve_command(
             first = list(watched) or [bundled_seeds()]
             named = "the watched paths" if watched else "the bundled seeds"
             click.echo(f"No index at {index_dir}: indexing {named} first.", err=True)
-            summary = reindex(first, index_dir, progress=sys.stderr.isatty())
+            summary = reindex(first, index_dir, progress=True)
             click.echo(f"{summary.added} documents indexed in {summary.seconds:.1f} s.", err=True)
             app = create_app(index_dir, hosts, origins)
     except (IndexLocked, IndexUnusable) as error:

@@ -15,6 +15,9 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from indexer.morphemes import HANGUL, SURROGATE, nfc
 
 TITLE_LENGTH = 80
+# A title cut at TITLE_LENGTH ends at the last space in its second half; a line with none there
+# (a URL, unspaced text) is cut at the length.  Hangul puts spaces between words as English does.
+SPACE = re.compile(r"\s")
 # A bigger text file (or .jsonl line) is skipped: one 50 MB log is no useful search result, and Kiwi
 # reads ~60 KB/s of Korean.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -149,11 +152,24 @@ def tidy(text: str) -> str:
 
 
 def first_line_title(text: str) -> str:
+    """The first line with text (a leading ``#`` dropped), cut to TITLE_LENGTH at a word boundary."""
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
         if line:
-            return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1] + "…"
+            return shortened(line, TITLE_LENGTH)
     return ""
+
+
+def shortened(line: str, limit: int) -> str:
+    """``line``, or its words that fit in ``limit`` characters with an ellipsis after them."""
+    if len(line) <= limit:
+        return line
+    kept = line[: limit - 1]  # room for the ellipsis
+    if not SPACE.match(line, limit - 1):  # the cut falls inside a word: end at the space before it
+        space = max((match.start() for match in SPACE.finditer(kept)), default=-1)
+        if space >= limit // 2:
+            kept = kept[:space]
+    return kept.rstrip(" \t,;:·-–—") + "…"
 
 
 def megabytes(size: int) -> str:

@@ -2,8 +2,8 @@
 format's reader) within a time limit, and given its id.
 
 A file that cannot be read as text is never indexed as garbage: it becomes a ``Skipped`` with a
-reason the user can act on.  Imports ``decoding``, ``sources``, ``textfiles``, ``jsonl``,
-``readers`` and ``extraction``.
+reason the user can act on.  Imports ``decoding``, ``sources``, ``markdown``, ``textfiles``,
+``jsonl``, ``readers`` and ``extraction``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from indexer.decoding import (
 )
 from indexer.extraction import Job, ReaderPool, TooSlow
 from indexer.jsonl import JSONL_SUFFIXES
+from indexer.markdown import Range
 from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode, walk
 from indexer.textfiles import HTML_SUFFIXES, TEXT_SUFFIXES, text_and_title
 
@@ -56,6 +57,7 @@ class Document:
     pages: list[int] | None = None  # where each page/slide/sheet starts in ``text``
     root: str = ""  # the indexed folder (or file) it was found under, absolute
     line: int | None = None  # its line in a .jsonl
+    layout: list[Range] | None = None  # a Markdown file's blocks and runs in ``text`` ([]: none kept)
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -182,7 +184,7 @@ def _read(entry: Found | _File, pool: ReaderPool, doc_ids: DocumentIds) -> Itera
     if not isinstance(entry, _File):
         yield entry
         return
-    path, pages, notice = entry.path, None, None
+    path, pages, layout, notice = entry.path, None, None, None
     try:
         if path.suffix.lower() in JSONL_SUFFIXES:
             yield from _jsonl_documents(path, entry.root, entry.stat, doc_ids)
@@ -193,7 +195,7 @@ def _read(entry: Found | _File, pool: ReaderPool, doc_ids: DocumentIds) -> Itera
             pages, notice = extracted.pages, extracted.notice
         else:
             with _time_limit(pool.time_limit):
-                text, title = text_and_title(path, decode_text(path.read_bytes()))
+                text, title, layout = text_and_title(path, decode_text(path.read_bytes()))
     except OSError as error:
         yield Skipped(str(path), f"cannot read: {error.strerror or error}")
         return
@@ -210,7 +212,17 @@ def _read(entry: Found | _File, pool: ReaderPool, doc_ids: DocumentIds) -> Itera
     if renamed is not None:
         yield renamed
     stat = entry.stat
-    yield Document(doc_id, title, text, str(path), stat.st_size, stat.st_mtime, pages, root=str(entry.root))
+    yield Document(
+        doc_id,
+        title,
+        text,
+        str(path),
+        stat.st_size,
+        stat.st_mtime,
+        pages,
+        root=str(entry.root),
+        layout=layout,
+    )
     if notice:  # a partial read (an HWP's preview text only): indexed, and said
         yield Skipped(str(path), notice)
 

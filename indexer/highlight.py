@@ -117,7 +117,7 @@ def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -
     """``text[start:end]`` escaped, each run of touching or overlapping spans in one ``<mark>``."""
     end = len(text) if end is None else end
     out, index = [], start
-    for left, right in _merged(spans):
+    for left, right in merged_spans(spans):
         if right <= start or left >= end:
             continue
         left, right = max(left, start), min(right, end)
@@ -128,7 +128,8 @@ def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -
     return "".join(out)
 
 
-def _merged(spans: list[Span]) -> list[list[int]]:
+def merged_spans(spans: list[Span]) -> list[list[int]]:
+    """``spans`` in order, touching and overlapping ones as one [start, end] (one <mark> each)."""
     merged: list[list[int]] = []
     for left, right in sorted(spans):
         if merged and left <= merged[-1][1]:
@@ -168,7 +169,7 @@ def _best_groups(text: str, spans: list[Span]) -> list[list[Span]]:
     """The candidate passages, best first: matches within PASSAGE_CHARS of each other form one;
     more different matched words, then more matches, then earlier wins."""
     groups: list[list[Span]] = []
-    for span in _merged(spans):
+    for span in merged_spans(spans):
         if groups and span[1] - groups[-1][0][0] <= PASSAGE_CHARS:
             groups[-1].append(span)
         else:

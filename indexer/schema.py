@@ -62,6 +62,7 @@ def make_schema() -> Schema:
         mtime=STORED,
         hash=STORED,
         pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
+        layout=STORED,  # a Markdown file's blocks and runs in body, for its document page
         words=SurfaceWordsField(),  # words as written, the vocabulary of forgiving search
     )
     schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
@@ -84,7 +85,8 @@ def _field_types(schema: Schema) -> dict[str, str]:
 
 
 def _only_stored_fields_missing(schema: Schema) -> bool:
-    """Whether ``schema`` is today's but for stored fields added since (``pages``, ``root``, ``line``)."""
+    """Whether ``schema`` is today's but for stored fields added since (``pages``, ``root``, ``line``,
+    ``layout``)."""
     ours, theirs = _field_types(make_schema()), _field_types(schema)
     return all(ours.get(name) == kind for name, kind in theirs.items()) and all(
         ours[name] == "STORED" for name in ours.keys() - theirs.keys()

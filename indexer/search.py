@@ -7,8 +7,9 @@ each search through the steps, one module each: ``query`` parses and caps what w
 ``lexicon``), and ``results`` makes the page: ``scoring`` collects every match by BM25F,
 ``rerank`` reorders the best, ``highlight`` marks the page's hits, and ``facets`` counts and
 filters by file.
-Imports ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``lexicon``, ``morphemes``,
-``paging``, ``query``, ``results``, ``scoring``, ``sources``, ``storage`` and ``vocabulary``.
+Imports ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``layout``, ``lexicon``,
+``morphemes``, ``paging``, ``query``, ``results``, ``scoring``, ``sources``, ``storage`` and
+``vocabulary``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from indexer.facets import (
 from indexer.forgive import Forgiver
 from indexer.highlight import Span, query_units, unit_spans
 from indexer.index import open_index
+from indexer.layout import marked_layout
 from indexer.lexicon import Lexicon
 from indexer.lexicon import lexicon as process_lexicon
 from indexer.morphemes import SURROGATE, warm_up
@@ -178,7 +180,7 @@ class SearchEngine:
 
     def mark_document(self, doc_id: str, query: str) -> str | None:
         """The document's body, escaped, with every match of ``query`` marked and its page breaks
-        shown (None: no such id).
+        or (Markdown) its layout shown (None: no such id).
 
         An empty query marks nothing; the matches are the ones a search would highlight.  Bodies
         longer than MAX_MATCH_CHARS are cut there (a 10 MB text made a 20 MB page).
@@ -199,7 +201,10 @@ class SearchEngine:
             if searcher.search(scored(bounded), filter={docnum}, limit=1):
                 offsets = matched_offsets(searcher, bounded, [docnum])[docnum]
                 spans = unit_spans(query_units(bounded), offsets, body)
-        marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
+        if stored.get("layout"):  # a Markdown file's headings, lists and code as such
+            marked = marked_layout(body, spans, stored["layout"], MAX_MATCH_CHARS)
+        else:
+            marked = marked_pages(body, spans, stored.get("pages"), MAX_MATCH_CHARS)
         return marked + ("…" if len(body) > MAX_MATCH_CHARS else "")
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit] | None:

@@ -1,36 +1,36 @@
-"""Plain text, Markdown and HTML files: their text and title.
+"""Plain text, Markdown and HTML files: their text, title and (Markdown) layout.
 
-HTML gives its ``<title>`` and visible text, Markdown its first heading, plain text its first
-line.  Imports ``decoding``.
+HTML gives its ``<title>`` and visible text, Markdown its text without the syntax and its first
+heading, plain text its first line.  Imports ``decoding`` and ``markdown``.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 from indexer.decoding import first_line_title, tidy
+from indexer.markdown import MARKDOWN_SUFFIXES, Range, markdown_text
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+TEXT_SUFFIXES = frozenset({".txt"}) | MARKDOWN_SUFFIXES
 HTML_SUFFIXES = frozenset({".html", ".htm"})
-MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
 
-def text_and_title(path: Path, raw: str) -> tuple[str, str]:
-    """The text and title of a decoded file, by its suffix (HTML, Markdown or plain text)."""
-    if path.suffix.lower() in HTML_SUFFIXES:
+def text_and_title(path: Path, raw: str) -> tuple[str, str, list[Range] | None]:
+    """The text, title and layout (Markdown's; None for others) of a decoded file, by its suffix
+    (HTML, Markdown or plain text)."""
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
         parser = _HTMLText()
         parser.feed(raw)
         text = tidy("".join(parser.parts))
-        return text, tidy(parser.title) or first_line_title(text)
+        return text, tidy(parser.title) or first_line_title(text), None
+    if suffix in MARKDOWN_SUFFIXES:
+        text, heading, layout = markdown_text(raw)
+        return text, first_line_title(heading or text), layout
     text = tidy(raw)
-    if path.suffix.lower() in (".md", ".markdown"):
-        heading = MARKDOWN_HEADING.search(text)
-        if heading:
-            return text, first_line_title(heading.group(1))
-    return text, first_line_title(text)
+    return text, first_line_title(text), None
 
 
 class _HTMLText(HTMLParser):

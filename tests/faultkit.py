@@ -122,6 +122,16 @@ class Progress:
         os.close(self._master)
 
 
+# What `dari reindex` prints off a terminal every few seconds, and before its commit once it has.
+PROGRESS_LINE = re.compile(r"\d+ docs (\| \d+/\d+ files .* \| ETA \S+|done; committing…)")
+
+
+def messages(stderr: str) -> list[str]:
+    """The lines of a run's stderr but its progress lines (a run slowed by a busy machine prints
+    some), so a test can ask for exactly the messages it expects."""
+    return [line for line in stderr.strip().splitlines() if not PROGRESS_LINE.fullmatch(line)]
+
+
 def run_dari(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([str(DARI), *args], capture_output=True, text=True, timeout=timeout)
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import served
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from indexer.index import reindex
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -164,3 +168,60 @@ def test_sort_and_facet_chips_narrow_the_results(page: Page):
     expect(page.locator(".facet-type .chip[aria-current=true]")).to_contain_text("×")
     page.locator(".facet-type .chip[aria-current=true]").click()  # × removes the filter again
     expect(page).not_to_have_url(re.compile(r"type="))
+
+
+def test_hangul_renders_as_glyphs_not_tofu(page: Page):
+    """The search box, in the page's own fonts, holding one character at a time: two code points
+    no font has draw the same box (tofu), so a Hangul syllable that drew the same, or the same as
+    another syllable, would have no font either."""
+
+    def drawn(text: str) -> bytes:
+        page.goto("/search?" + urllib.parse.urlencode({"q": text, "fuzzy": "off", "bridge": "off"}))
+        return page.get_by_role("searchbox").screenshot(caret="hide", animations="disabled")
+
+    tofu = drawn("\U00040000")  # plane 4: unassigned
+    assert drawn("\U00050000") == tofu  # the method sees tofu as tofu
+    han, geul = drawn("한"), drawn("글")
+    assert han != tofu and geul != tofu and han != geul
+    (ARTIFACTS / "hangul-han.png").write_bytes(han)
+    (ARTIFACTS / "hangul-tofu.png").write_bytes(tofu)
+
+
+@pytest.fixture(scope="module")
+def reading_server(tmp_path_factory) -> Iterator[str]:
+    """`dari serve` over three parts of one report and a Markdown note."""
+    root = tmp_path_factory.mktemp("reading")
+    for part in range(3):
+        (root / f"part{part}.txt").write_text(
+            f"협력 보고서\n{'협력 ' * (3 - part)}part {part}", encoding="utf-8"
+        )
+    (root / "note.md").write_text(
+        "# 회의 *노트*\n\n- 국제 **협력** 강화\n  - 세부 안건\n\n```\n협력 = 1\n```\n", encoding="utf-8"
+    )
+    index_dir = tmp_path_factory.mktemp("reading-index")
+    reindex([root], index_dir)
+    with served(index_dir, index_dir.parent / "reading-serve.log") as base:
+        yield base
+
+
+def test_parts_of_one_source_unfold_and_markdown_reads_as_a_document(browser: Browser, reading_server: str):
+    context = browser.new_context(base_url=reading_server, viewport=PHONE, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto("/search?q=협력")
+    expect(tab.locator(".summary")).to_contain_text("결과 4건")
+    folded = tab.locator(".more .hit")
+    expect(folded).to_have_count(2)
+    expect(folded.first).to_be_hidden()
+    tab.get_by_text("2 more from this document").click()  # <details>: no script
+    expect(folded.first).to_be_visible()
+    expect(folded.first.locator(".docid")).to_have_text("part1.txt")
+    tab.screenshot(path=ARTIFACTS / "results-folded-phone.png", full_page=True)
+    tab.get_by_role("link", name="회의 노트").click()
+    expect(tab.locator(".doctext h2")).to_have_text("회의 노트")
+    expect(tab.locator(".doctext .li mark strong")).to_have_text("협력")
+    expect(tab.locator(".doctext pre mark")).to_have_text("협력")
+    assert "#" not in tab.locator(".doctext").inner_text() and "*" not in tab.locator(".doctext").inner_text()
+    tab.get_by_role("link", name="2", exact=True).click()  # jump to the second match
+    expect(tab).to_have_url(re.compile("#m2$"))
+    tab.screenshot(path=ARTIFACTS / "markdown-phone.png", full_page=True)
+    context.close()

@@ -54,6 +54,25 @@ def test_html_title_and_visible_text_only(tmp_path: Path) -> None:
     assert document.text == "ILO와 협력\n\nSecond & last"
 
 
+@pytest.mark.parametrize(
+    ("first_line", "title"),
+    [
+        # Cut at the last space before the limit, never inside 논의한다 or "cooperation".
+        ("국제노동기구와 " * 9 + "노동 정책을 논의한다", "국제노동기구와 " * 9 + "노동 정책을…"),
+        ("labour " * 11 + "cooperation", ("labour " * 11).strip() + "…"),
+        # A word that ends exactly at the cut keeps the whole of it; a trailing comma goes.
+        ("x" * 79 + " yz", "x" * 79 + "…"),
+        ("word, " * 15, ("word, " * 13).rstrip(", ") + "…"),
+        ("a" * 200, "a" * 79 + "…"),  # no space to cut at: at the length
+    ],
+)
+def test_long_first_lines_are_cut_at_a_word_boundary(tmp_path: Path, first_line: str, title: str) -> None:
+    (tmp_path / "long.txt").write_text(first_line + "\nbody", encoding="utf-8")
+    shown = read(tmp_path)[0]["long.txt"].title
+    assert shown == title
+    assert len(shown) <= 80
+
+
 def test_markdown_heading_is_the_title(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("intro line\n\n# Labour policy\n\ntext", encoding="utf-8")
     assert read(tmp_path)[0]["notes.md"].title == "Labour policy"

@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from faultkit import DARI, get, run_dari, serving
+from faultkit import DARI, get, messages, run_dari, serving
 from whoosh import index as whoosh_index
 
 from indexer.documents import Document, Skipped, read_documents
@@ -73,7 +73,7 @@ def write_bad_folder(folder: Path) -> dict[str, str]:
 def skipped_lines(stderr: str, folder: Path) -> dict[str, str]:
     prefix = f"skipped {folder}/"
     return dict(
-        line.removeprefix(prefix).split(": ", 1) for line in stderr.splitlines() if line.startswith(prefix)
+        line.removeprefix(prefix).split(": ", 1) for line in messages(stderr) if line.startswith(prefix)
     )
 
 
@@ -90,7 +90,7 @@ def test_awkward_files_are_indexed_or_skipped_with_their_reason(tmp_path: Path) 
     assert body["good.txt"] == body["utf16le-no-bom.txt"] == ENGLISH
     korean = unicodedata.normalize("NFC", KOREAN)
     assert body["cp949.txt"] == body["utf16be-no-bom.txt"] == body["nfd.txt"] == korean
-    assert body["euc-kr.md"] == "# 제목\n\n" + korean
+    assert body["euc-kr.md"] == "제목\n\n" + korean  # Markdown: its text without the syntax
     assert body["truncated.txt"] == "노동 정책의 새로운 방"  # the cut character is dropped, no mojibake
     assert body["corrupt-byte.txt"] == korean.replace("정책", "\ufffd\ufffd")
     assert body["line-endings.txt"] == "first line\nsecond line\nthird line\nfourth"
@@ -130,7 +130,7 @@ def test_strict_fails_and_changes_nothing(tmp_path: Path) -> None:
     (folder / "binary.txt").write_bytes(bytes(range(256)))
     strict = run_dari("reindex", str(folder), "--index", str(index), "--strict")
     assert strict.returncode == 1
-    assert strict.stderr.splitlines() == [
+    assert messages(strict.stderr) == [
         f"skipped {folder}/binary.txt: binary file (contains NUL bytes)",
         "Error: 1 skipped (--strict): the index was not changed.",
     ]
@@ -205,16 +205,16 @@ def test_bad_jsonl_lines_are_reported_with_their_line_numbers(tmp_path: Path) ->
         f'skipped {bulk}:8: "id" is not a string',
         f"skipped {bulk}:14: not UTF-8 (a .jsonl must be UTF-8)",  # it used to be indexed as U+FFFDs
     ]
-    assert run.stderr.splitlines() == expected
+    assert messages(run.stderr) == expected
     assert run.stdout.startswith("5 added")
     # Nothing changed, nothing fixed: the same lines are reported again (they used to be forgotten).
     again = run_dari("reindex", str(bulk), "--index", str(tmp_path / "index"))
-    assert again.stderr.splitlines() == expected
+    assert messages(again.stderr) == expected
     assert again.stdout.startswith("0 added, 0 updated, 0 deleted, 5 unchanged, 8 skipped")
     bulk.write_text("\n".join(lines[:1] + lines[8:]), encoding="utf-8")  # fixed
     for _ in range(2):
         fixed = run_dari("reindex", str(bulk), "--index", str(tmp_path / "index"))
-        assert fixed.stderr == ""
+        assert messages(fixed.stderr) == []
         assert fixed.stdout.startswith("0 added, 0 updated, 0 deleted, 5 unchanged, 0 skipped")
     engine = SearchEngine(tmp_path / "index")
     assert engine.get_document("sep")["body"] == "a line\u2028separator inside a string"
@@ -233,7 +233,7 @@ def test_the_same_name_under_two_folders_keeps_both_documents_under_stable_ids(t
     duplicate = f"skipped {beta}/b.jsonl:3: duplicate id 'x' (also in {alpha}/a.jsonl:1)"
     first = run_dari("reindex", str(alpha), str(beta), "--index", str(index))
     assert first.returncode == 0, first.stderr
-    assert first.stderr.splitlines() == [
+    assert messages(first.stderr) == [
         f"notice {beta}/README.md: indexed as 'beta/README.md': the id 'README.md' is {alpha}/README.md's",
         duplicate,
     ]
@@ -246,10 +246,10 @@ def test_the_same_name_under_two_folders_keeps_both_documents_under_stable_ids(t
     # Unchanged runs change nothing (the second README used to replace the first on every run) and
     # keep the ids given; the duplicate is reported again until it is fixed.
     again = run_dari("reindex", str(alpha), str(beta), "--index", str(index))
-    assert again.stderr.splitlines() == [duplicate]
+    assert messages(again.stderr) == [duplicate]
     assert again.stdout.startswith("0 added, 0 updated, 0 deleted, 5 unchanged, 1 skipped")
     only_beta = run_dari("reindex", str(beta), "--index", str(index))
-    assert only_beta.stderr.splitlines() == [duplicate]
+    assert messages(only_beta.stderr) == [duplicate]
     assert only_beta.stdout.startswith("0 added, 0 updated, 0 deleted, 3 unchanged, 1 skipped")
     assert stored_ids(index) == ["README.md", "beta/README.md", "x", "y", "z"]
 
@@ -293,7 +293,7 @@ def test_a_folder_that_cannot_be_listed_keeps_its_documents(tmp_path: Path) -> N
     finally:
         (folder / "sub").chmod(0o755)
     assert run.returncode == 0, run.stderr
-    assert run.stderr.splitlines() == [f"skipped {folder}/sub: cannot list folder: Permission denied"]
+    assert messages(run.stderr) == [f"skipped {folder}/sub: cannot list folder: Permission denied"]
     # Only the file that is gone is deleted (the folder's documents used to be deleted with it).
     assert run.stdout.startswith("0 added, 0 updated, 1 deleted, 3 unchanged, 1 skipped")
     assert stored_ids(index) == ["a.txt", "sub/b.txt", "sub/c.txt"]

@@ -27,6 +27,7 @@ from faultkit import (
     free_port,
     get,
     holds_lock,
+    messages,
     new_file,
     run_dari,
     serving,
@@ -189,7 +190,7 @@ def test_a_failed_write_keeps_the_last_commit_and_says_why_in_one_line(
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384)),
     )
     assert limited.returncode == 1
-    assert limited.stderr.splitlines() == [f"Error: Cannot write the index at {index}: File too large"]
+    assert messages(limited.stderr) == [f"Error: Cannot write the index at {index}: File too large"]
     assert marker_totals(index, ["alpha", "full"]) == (BASE, {"alpha": BASE, "full": 0})
     assert_only_live_files(index)  # the failed run removed its partial files (they used to stay)
     done = run_dari("reindex", str(docs), str(tmp_path / "new"), "--index", str(index))
@@ -213,7 +214,7 @@ def test_a_second_reindex_is_refused_in_seconds_with_the_holders_pid(
         assert time.monotonic() - started < 20  # 2 s of waiting for the lock, plus start-up
         os.killpg(first.pid, signal.SIGCONT)
         assert second.returncode != 0
-        assert second.stderr.strip().splitlines() == [
+        assert messages(second.stderr) == [
             f"Error: The index at {index} is locked by another reindex (pid {first.pid})."
         ]
         assert second.stdout == ""
@@ -366,7 +367,7 @@ LOST_COMMITS = {
 
 
 def _one_warning(stderr: str, index: Path, commits: dict[int, set[str]]) -> None:
-    lines = stderr.strip().splitlines()
+    lines = messages(stderr)
     newest, previous = sorted(commits, reverse=True)
     assert len(lines) == 1, stderr
     assert lines[0].startswith(f"Warning: commit {newest} of the index at {index} cannot be read (")
@@ -608,7 +609,7 @@ def test_an_older_dari_index_says_to_rebuild_and_full_rebuilds_it_in_place(
     for args in (["search", "alpha"], ["reindex", str(docs)], ["serve", "--port", str(free_port())]):
         assert _refused(index, *args) == expected, args
     done = run_dari("reindex", "--full", str(docs), "--index", str(index))
-    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.returncode == 0 and messages(done.stderr) == [], done.stderr
     assert done.stdout.startswith(f"{BASE} added, 0 updated, 0 deleted, ")
     assert open_index(index).schema.dari_version == SCHEMA_VERSION
     found = run_dari("search", "alpha", "--index", str(index), "--json")

@@ -73,11 +73,14 @@ def test_no_results_state_with_suggestion(client):
     assert "/search?q=labor+policy&fuzzy=off" in hrefs(body)
 
 
-def test_bad_arguments_render_an_error_page(client):
+def test_bad_arguments_render_an_error_page_in_korean_and_english(client):
     body = page(client, "/search", 400, q="ILO", page="0")
-    assert 'role="alert"' in body and "page must be between 1 and" in body
+    assert 'role="alert"' in body
+    assert "page 값은 1~100이어야 합니다" in body and "page must be between 1 and 100" in body
     body = page(client, "/search", 400, q="x" * 1001)
-    assert "longer than 1000" in body
+    assert "검색어가 1000자보다 깁니다" in body and "longer than 1000" in body
+    body = page(client, "/search", 400, q="ILO", modified_after="yesterday")
+    assert "좁혀 보기(필터) 값을 읽을 수 없습니다" in body and "modified_after must be a date" in body
 
 
 @pytest.mark.parametrize("query", ['"AND (', "title:", "((("])
@@ -126,11 +129,47 @@ def test_document_page_without_query_has_no_marks(client):
 
 def test_unknown_document_is_a_404_page(client):
     body = page(client, "/doc/missing/../../etc/passwd", 404)
-    assert "No such document" in body
+    assert "문서를 찾을 수 없습니다" in body and "No such document" in body
 
 
-def test_unknown_page_is_a_404_page(client):
-    assert "404" in page(client, "/nope", 404)
+def test_unknown_page_is_a_404_page_in_korean_and_english(client):
+    body = page(client, "/nope", 404)
+    assert "페이지를 찾을 수 없습니다" in body and "404 Page not found" in body
+    assert "The requested URL was not found" in body  # werkzeug's description, as it says more
+
+
+def test_a_wrong_method_is_a_405_page_and_api_error(client):
+    resp = client.post("/search")
+    assert resp.status_code == 405 and resp.mimetype == "text/html"
+    assert "이 요청 방식을 받지 않습니다" in resp.get_data(as_text=True)
+    api = client.delete("/api/search")
+    assert api.status_code == 405
+    assert api.get_json() == {
+        "error": {"code": "method_not_allowed", "message": "The method is not allowed for the requested URL."}
+    }
+
+
+def test_an_unhandled_error_is_a_500_page_in_both_languages_that_tells_nothing_inside(seeds_index):
+    """A view that fails (added to a real app) is a 500 page, or the API's error JSON, that does
+    not show the exception."""
+    app = create_app(seeds_index)
+
+    def failing() -> str:
+        raise RuntimeError("secret /home/user/path")
+
+    app.add_url_rule("/fails", view_func=failing)
+    app.add_url_rule("/api/fails", view_func=failing)
+    client = app.test_client()
+    resp = client.get("/fails")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and resp.mimetype == "text/html"
+    assert "서버에 문제가 생겼습니다" in body and "500 Something went wrong on the server" in body
+    assert "secret" not in body and "RuntimeError" not in body
+    api = client.get("/api/fails")
+    assert api.status_code == 500
+    assert api.get_json()["error"]["code"] == "internal_server_error"
+    assert set(api.get_json()) == {"error"} and set(api.get_json()["error"]) == {"code", "message"}
+    assert "secret" not in api.get_data(as_text=True)
 
 
 def test_stylesheet_has_a_hangul_font_stack(client):
@@ -158,7 +197,8 @@ def test_a_page_for_another_host_is_refused_with_the_way_to_allow_it(seeds_index
     resp = local.get("/search?q=ILO", headers={"Host": "evil.example:8080"})
     assert resp.status_code == 421 and resp.mimetype == "text/html"
     body = resp.get_data(as_text=True)
-    assert "421 Misdirected Request" in body and 'class="hit"' not in body
+    assert "이 서버는 이 주소로 답하지 않습니다" in body and "421 Misdirected request" in body
+    assert 'class="hit"' not in body
     refusal = "does not answer to the host &#39;evil.example:8080&#39;, only to 127.0.0.1, [::1], localhost"
     assert refusal in body
     assert "--allow-host NAME" in body
@@ -171,4 +211,5 @@ def test_a_refused_query_renders_its_error_page(client):
     and was a 500)."""
     resp = client.get("/search", query_string={"q": "ILO* 노동* Kim* poli* dece*"})
     assert resp.status_code == 400
-    assert "wildcards; the limit is 4" in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert "검색어를 처리할 수 없습니다" in body and "wildcards; the limit is 4" in body

@@ -10,7 +10,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MisdirectedRequest
 
 from indexer.search import SearchEngine
@@ -35,8 +35,7 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     if request.path.startswith("/api/"):
         return api.error(status, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-    message = f"{status} {exc.name}"
-    return render_template("error.html", status=status, message=message, detail=exc.description), status
+    return pages.http_error_page(status, exc.name, exc.description)
 
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})

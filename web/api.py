@@ -46,7 +46,11 @@ def search():
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ParamError("bad_body", "the body must be a JSON object of search fields (q, lang, …)")
+        raise ParamError(
+            "bad_body",
+            "the body must be a JSON object of search fields (q, lang, …)",
+            "본문은 검색 필드(q, lang, …)의 JSON 객체여야 합니다",
+        )
     return body
 
 

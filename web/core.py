@@ -45,12 +45,14 @@ SWITCH_VALUES = ("on", "off")  # bridge=, fuzzy=
 
 
 class ParamError(ValueError):
-    """A request argument the user must fix; `code` is stable for API clients."""
+    """A request argument the user must fix; `code` is stable for API clients, `message` is what
+    the API says and `korean` what the page says beside it."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, korean: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.korean = korean
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,17 @@ def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: i
     try:
         value = int(raw)
     except ValueError:
-        raise ParamError(f"bad_{name}", f"{name} must be a whole number, not {raw[:20]!r}") from None
+        raise ParamError(
+            f"bad_{name}",
+            f"{name} must be a whole number, not {raw[:20]!r}",
+            f"{name} 값은 정수여야 합니다 ({raw[:20]!r} 아님)",
+        ) from None
     if not low <= value <= high:
-        raise ParamError(f"bad_{name}", f"{name} must be between {low} and {high}")
+        raise ParamError(
+            f"bad_{name}",
+            f"{name} must be between {low} and {high}",
+            f"{name} 값은 {low}~{high}이어야 합니다",
+        )
     return value
 
 
@@ -91,6 +101,7 @@ def unknown_params(names: Iterable[str]) -> None:
             "unknown_parameter",
             f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "
             f"a search takes {', '.join(SEARCH_PARAMS)}",
+            f"알 수 없는 매개변수 {', '.join(unknown)}: 검색에 쓰는 것은 {', '.join(SEARCH_PARAMS)}",
         )
 
 
@@ -99,9 +110,13 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
     bad one."""
     q = str(args.get("q", "")).strip()
     if require_query and not q:
-        raise ParamError("empty_query", "q is empty: type something to search for")
+        raise ParamError("empty_query", "q is empty: type something to search for", "검색어를 입력하세요")
     if len(q) > MAX_QUERY_CHARS:
-        raise ParamError("query_too_long", f"q is longer than {MAX_QUERY_CHARS} characters")
+        raise ParamError(
+            "query_too_long",
+            f"q is longer than {MAX_QUERY_CHARS} characters",
+            f"검색어가 {MAX_QUERY_CHARS}자보다 깁니다",
+        )
     # The page cap keeps `page * per_page` (what Whoosh collects) bounded.
     per_page = _int_arg(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     per_page = _int_arg(args, "size", per_page, 1, MAX_PER_PAGE)
@@ -110,7 +125,11 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
         page = _int_arg(args, "from", 0, 0, MAX_PAGE * per_page - 1) // per_page + 1
     sort = str(args.get("sort", "")).strip() or "relevance"
     if sort not in SORTS:
-        raise ParamError("bad_sort", f"sort must be one of {', '.join(SORTS)}")
+        raise ParamError(
+            "bad_sort",
+            f"sort must be one of {', '.join(SORTS)}",
+            f"정렬(sort)은 {', '.join(SORTS)} 중 하나입니다",
+        )
     lang = str(args.get("lang", "")).strip().lower() or "all"
     try:
         filters = parse_filters(
@@ -121,13 +140,13 @@ def parse_search_args(args: Mapping[str, str], *, require_query: bool = True) ->
             _text(args, "modified_before"),
         )
     except FilterError as error:
-        raise ParamError("bad_filter", str(error)) from None
+        raise ParamError("bad_filter", str(error), "좁혀 보기(필터) 값을 읽을 수 없습니다") from None
     bridge = str(args.get("bridge", "")).strip().lower() or "on"
     if bridge not in SWITCH_VALUES:
-        raise ParamError("bad_bridge", "bridge must be one of on or off")
+        raise ParamError("bad_bridge", "bridge must be one of on or off", "bridge 값은 on 또는 off입니다")
     fuzzy = str(args.get("fuzzy", "")).strip().lower() or "on"
     if fuzzy not in SWITCH_VALUES:
-        raise ParamError("bad_fuzzy", "fuzzy must be on or off")
+        raise ParamError("bad_fuzzy", "fuzzy must be on or off", "fuzzy 값은 on 또는 off입니다")
     return SearchArgs(
         q=q,
         page=page,

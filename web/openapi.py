@@ -200,7 +200,12 @@ def openapi_spec() -> dict[str, Any]:
                         "page": {"type": "integer"},
                         "per_page": {"type": "integer"},
                         "took_ms": {"type": "number"},
-                        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                        "hits": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Hit"},
+                            "description": "One per matching document; the results page folds the parts "
+                            "of one source (same title and folder) under the first, the API does not",
+                        },
                         "suggestion": {
                             "type": "string",
                             "nullable": True,

@@ -9,18 +9,41 @@ from __future__ import annotations
 
 import itertools
 import math
+import posixpath
 import re
+from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from indexer.display import reveal_hidden
-from indexer.search import MAX_PAGE, QueryError
+from indexer.search import MAX_PAGE, Hit, QueryError
 from web.core import DEFAULT_PER_PAGE, ParamError, SearchArgs, engine, parse_search_args, run_search
 
 bp = Blueprint("pages", __name__)
 
 LANG_LABELS = {"all": "전체 · All", "ko": "한국어", "en": "English", "mixed": "한·영 Mixed"}
+# What an error page says first, in Korean and in English, by HTTP status (others: werkzeug's name).
+STATUS_TITLES = {
+    400: ("요청을 처리할 수 없습니다", "Bad request"),
+    404: ("페이지를 찾을 수 없습니다", "Page not found"),
+    405: ("이 주소는 이 요청 방식을 받지 않습니다", "Method not allowed"),
+    413: ("요청이 너무 큽니다", "Request too large"),
+    421: ("이 서버는 이 주소로 답하지 않습니다", "Misdirected request"),
+    500: (
+        "서버에 문제가 생겼습니다. 잠시 뒤 다시 해 보세요",
+        "Something went wrong on the server; try later",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PageError:
+    """An error as a page shows it: in Korean and in English, with English specifics if any."""
+
+    korean: str
+    english: str
+    detail: str = ""
 
 
 @bp.app_template_global()
@@ -83,6 +106,24 @@ def page_window(current: int, last: int, radius: int = 2) -> range:
     return range(max(1, current - radius), min(last, current + radius) + 1)
 
 
+@bp.app_template_filter("by_source")
+def by_source(hits: list[Hit]) -> list[tuple[Hit, list[Hit]]]:
+    """The page's hits with the chunks of one source (the same title in the same folder: a long
+    text split in parts, the records of one .jsonl) folded under the first of them, in rank order.
+
+    Only the page is folded, so its count and paging stay those of the API, where every hit is a
+    document (as Elasticsearch, which collapses only when asked).  A hit without a title is a
+    source of its own."""
+    groups: dict[tuple[str, str], tuple[Hit, list[Hit]]] = {}
+    for hit in hits:
+        key = (hit.title, posixpath.dirname(hit.path)) if hit.title else (hit.id, "")
+        if key in groups:
+            groups[key][1].append(hit)
+        else:
+            groups[key] = (hit, [])
+    return list(groups.values())
+
+
 @bp.app_template_filter("lang_label")
 def lang_label(code: str) -> str:
     return LANG_LABELS.get(code, code.upper())
@@ -111,15 +152,17 @@ def search():
     try:
         sargs = parse_search_args(request.args, require_query=False)
     except ParamError as exc:
-        return render_template("search.html", q=request.args.get("q", ""), error=exc.message), 400
+        error = PageError(exc.korean, exc.message)
+        return render_template("search.html", q=request.args.get("q", ""), error=error), 400
     if not sargs.q:
         eng = engine()
         indexed = {"documents": eng.doc_count(), "when": eng.last_commit().isoformat()}
         return render_template("search.html", q="", sargs=sargs, indexed=indexed)
     try:
         results = run_search(sargs)
-    except QueryError as exc:
-        return render_template("search.html", q=sargs.q, sargs=sargs, error=str(exc)), 400
+    except QueryError as exc:  # its message is English only: a Korean line says what it is about
+        error = PageError("검색어를 처리할 수 없습니다", str(exc))
+        return render_template("search.html", q=sargs.q, sargs=sargs, error=error), 400
     last_page = max(1, min(MAX_PAGE, math.ceil(results.total / sargs.per_page)))  # no link past the cap
     return render_template(
         "search.html",
@@ -141,10 +184,22 @@ def document(doc_id: str):
         marked = eng.mark_document(doc_id, "")
     doc = None if marked is None else eng.get_document(doc_id)
     if doc is None:
-        message = "문서를 찾을 수 없습니다 · No such document"
-        return render_template("error.html", status=404, message=message), 404
+        return error_page(404, PageError("문서를 찾을 수 없습니다", "No such document"))
     numbers = itertools.count(1)  # each match an anchor, #m1, #m2…, to jump to without a script
     marked = re.sub("<mark>", lambda _: f'<mark id="m{next(numbers)}">', marked)
     matches = next(numbers) - 1
     related = eng.related(doc_id) or []
     return render_template("document.html", q=q, doc=doc, marked=marked, matches=matches, related=related)
+
+
+def error_page(status: int, error: PageError):
+    """The error page for ``status``, saying ``error``."""
+    return render_template("error.html", status=status, error=error), status
+
+
+def http_error_page(status: int, name: str, description: str | None):
+    """The page of an HTTP error (a 404, a 421, an unhandled error's 500): its title in both
+    languages, and werkzeug's description (English) when it says more than the name."""
+    korean, english = STATUS_TITLES.get(status, (f"오류 {status}", name))
+    detail = description if description and description != name else ""
+    return error_page(status, PageError(korean, f"{status} {english}", detail))

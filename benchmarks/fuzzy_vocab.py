@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer.analysis import make_analyzer  # noqa: E402
-from indexer.fuzzy import Candidate, FuzzyIndex, edit_budget, korean_terms  # noqa: E402
+from indexer.fuzzy import KOREAN, Candidate, FuzzyIndex, edit_budget, script_terms  # noqa: E402
 from indexer.jamo import compose, is_syllable, keystrokes  # noqa: E402
 from indexer.keyboard import keystroke_distance  # noqa: E402
 
@@ -52,7 +52,7 @@ def korquad_terms(corpus: Path) -> Counter[str]:
             document = json.loads(line)
             for text in (document["title"], document["text"]):
                 counts.update(token.text for token in analyzer(text, mode="query"))
-    return Counter(korean_terms(counts.items()))
+    return Counter(script_terms(counts.items(), KOREAN))
 
 
 def top_up(real: Counter[str], size: int, rng: random.Random) -> dict[str, int]:

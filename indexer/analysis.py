@@ -179,13 +179,23 @@ def latin_term(word: str) -> str | None:
     """The index term of a Latin word: lowercased, possessive, apostrophes, a joined prefix's hyphen
     and accents gone, spelt American (labour → labor, Beyoncé → beyonce), stemmed; None for a
     stopword."""
-    term = word.lower()
-    for suffix in ("'s", "’s"):
-        term = term.removesuffix(suffix)
-    term = term.replace("'", "").replace("’", "").replace("-", "")
+    term = _bare(word)
     if term in ENGLISH_STOPWORDS or (term in QUESTION_WORDS and not word.isupper()):
         return None
     return _stemmer().stemWord(canonical_spelling(fold_accents(term)))
+
+
+def latin_surface(word: str) -> str:
+    """A Latin word as written, for forgiving search's vocabulary: lowercased, possessive, apostrophes,
+    a joined prefix's hyphen and accents gone (Beyoncé's → beyonce), neither respelt nor stemmed."""
+    return fold_accents(_bare(word))
+
+
+def _bare(word: str) -> str:
+    term = word.lower()
+    for suffix in ("'s", "’s"):
+        term = term.removesuffix(suffix)
+    return term.replace("'", "").replace("’", "").replace("-", "")
 
 
 class LatinFilter(Filter):

@@ -6,16 +6,18 @@ nothing in the index is read as the nearest word that does:
 
     Korean typo         고용노동뷰 → 고용노동부, by keyboard-aware keystroke distance over the index's
                         surface words (``vocabulary``); a particle after it is kept (…뷰는 → …부는)
-    English typo        labr → labor, by edit distance and frequency (``suggest.nearest_word``)
-    한/영 slip           rhdyd → 고용 (typed in English mode), ㅗ디ㅣㅐ → hello (typed in Korean mode)
+    English typo        labr → labor, wmma → emma: one edit anywhere over the index's English words
+                        (``vocabulary``), else two after the first letter (``suggest.nearest_word``)
+    한/영 slip           rhdyd → 고용, dkssud → 안녕 (typed in English mode: a word of the index or of
+                        Kiwi's dictionary), ㅗ디ㅣㅐ → hello (typed in Korean mode)
     initials            ㄱㅇㄴㄷㅂ → 고용노동부 and the next most frequent words with those initials
 
 A capitalised word that the index holds rarely gets a one-edit name variant it holds more often
 (Hounbo → Houngbo), searched beside it.  Each reading is a ``Variant`` searched *beside* the typed
 word at a weight below 1 (below the exact word's, so an exact hit wins), and the query rewritten with
 them is offered as the did-you-mean.  At most MAX_CORRECTED distinct words are looked up per query.
-Imports ``analysis``, ``query``, ``suggest``, ``surface``, ``vocabulary`` and the Hangul toolkit:
-``fuzzy``, ``jamo`` and ``keyboard``.
+Imports ``analysis``, ``morphemes``, ``query``, ``suggest``, ``surface``, ``vocabulary`` and the Hangul
+toolkit: ``fuzzy``, ``jamo`` and ``keyboard``.
 """
 
 from __future__ import annotations
@@ -26,22 +28,25 @@ from dataclasses import dataclass, field
 from whoosh.support.levenshtein import distance
 
 from indexer import suggest
-from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_term
-from indexer.fuzzy import edit_budget
+from indexer.analysis import ENGLISH_STOPWORDS, QUESTION_WORDS, latin_surface, latin_term
+from indexer.fuzzy import ENGLISH_MIN_LETTERS, Candidate, edit_budget
 from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
-from indexer.query import OPERATORS
-from indexer.surface import surface_words
+from indexer.morphemes import is_dictionary_word
+from indexer.query import EDGE_PUNCTUATION, OPERATORS
+from indexer.surface import MIN_SYLLABLES, surface_words
 from indexer.vocabulary import Vocabulary, VocabularyCache
 
 MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabulary near it)
 INITIALS_CANDIDATES = 5  # words searched for one word of initials, the most frequent first
+ENGLISH_CANDIDATES = 3  # words one edit from an English typo searched (dabs: days, dams, labs)
+MIN_SHARE = 0.2  # the least weight a candidate's frequency share gives it, beside the most frequent's
 NAME_WEIGHT = 0.5  # a name variant (Houngbo for Hounbo) counts half as much as the name typed
 NAME_MIN_LETTERS = 5  # shorter capitalised words have too many one-edit neighbours (Lee, Lea)
 NAME_RUN_MIN_LETTERS = 4  # an unknown word of a name run shorter than this is a name (Kim), not a typo
 UNINDEXED = ENGLISH_STOPWORDS | QUESTION_WORDS
 SYNTAX = re.compile(r'["*?~^:()\[\]{}]')  # a token holding these is query syntax, never corrected
-EDGE_PUNCTUATION = ".,!?;"
+
 HANGUL_WORD = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
@@ -162,15 +167,41 @@ class Forgiver:
             return None
         if HANGUL_WORD.fullmatch(word):
             return self._korean_typo(word), None, True
-        if is_korean_slip(word) and self._finds(latin_to_hangul(word)):
-            return [Variant(latin_to_hangul(word), 1.0)], "english-mode", True
-        nearest = suggest.nearest_word(self._searcher, self._analyzer, word)
-        if nearest is None:
-            return [], None, True
-        edits = distance(nearest.lower(), word.lower())
-        if any(distance(word.lower(), stopword) <= edits for stopword in UNINDEXED):
-            return [], None, True  # Whaat is What, not Wheat: a word the index leaves out is as near
-        return [Variant(nearest, _trust(edits, suggest.max_distance(word)))], None, True
+        if is_korean_slip(word) and self._is_korean(hangul := latin_to_hangul(word)):
+            return [Variant(hangul, 1.0)], "english-mode", True
+        return self._english_typo(word), None, True
+
+    def _is_korean(self, hangul: str) -> bool:
+        """Whether a 한/영 slip's Hangul reading is a word: one the index finds, or one of Kiwi's
+        dictionary of two syllables or more (안녕, an interjection, is no index word; 디 is no reading)."""
+        return self._finds(hangul) or (len(hangul) >= MIN_SYLLABLES and is_dictionary_word(hangul))
+
+    def _english_typo(self, word: str) -> list[Variant]:
+        """The ENGLISH_CANDIDATES most frequent words one edit from ``word`` (the first letter too: wmma →
+        wbma, emma), weighted by their frequency share, else the nearest up to two edits after its first
+        letter (``suggest``), spelt as the documents spell it; the first is the did-you-mean."""
+        typed = latin_surface(word)
+        near = (
+            self.vocabulary.nearest(self._searcher, typed, ENGLISH_CANDIDATES)
+            if len(typed) >= ENGLISH_MIN_LETTERS
+            else []
+        )
+        if not near and (found := suggest.nearest_word(self._searcher, self._analyzer, word)):
+            near = [Candidate(found.lower(), distance(found.lower(), typed), 1)]
+        if not near or latin_term(near[0].term) is None:
+            return []  # none, or a stopword: nothing to search
+        edits = near[0].distance
+        if any(distance(typed, stopword) <= edits for stopword in UNINDEXED):
+            return []  # Whaat is What, not Wheat: a word the index leaves out is as near
+        possessive = word[len(word.removesuffix("'s").removesuffix("’s")) :]
+        trust = _trust(edits, suggest.max_distance(word))
+        return [
+            Variant(
+                (c.term.capitalize() if word[:1].isupper() else c.term) + possessive,
+                trust * _share(c.frequency, near[0].frequency),
+            )
+            for c in near
+        ]
 
     def _finds(self, word: str) -> bool:
         """Whether the word, searched as the parser searches it, matches a document in title or body."""
@@ -186,7 +217,7 @@ class Forgiver:
         stems = [run for run in surface_words(word) if word.startswith(run)][:1]
         best = None
         for typed in dict.fromkeys([word, *stems]):
-            nearest = self.vocabulary.nearest(self._searcher, typed)
+            nearest = next(iter(self.vocabulary.nearest(self._searcher, typed)), None)
             if nearest and (
                 best is None
                 or (nearest.distance, -nearest.frequency) < (best[1].distance, -best[1].frequency)
@@ -203,30 +234,27 @@ class Forgiver:
         if not found:
             return []
         top = found[0][1]
-        return [Variant(word, max(frequency / top, 0.2)) for word, frequency in found]
+        return [Variant(word, _share(frequency, top)) for word, frequency in found]
 
     def _latin_slip(self, word: str) -> list[Variant]:
         latin = hangul_to_latin(word)
         return [Variant(latin, 1.0)] if LATIN_WORD.fullmatch(latin) and self._finds(latin) else []
 
     def _name_variant(self, word: str) -> list[Variant]:
-        """Hounbo → Houngbo: a capitalised word's one-edit neighbour that more documents hold."""
+        """Hounbo → Houngbo: a capitalised word's one-edit neighbour that more documents hold (the most
+        frequent of the vocabulary's, written as the documents write it)."""
         if not word[:1].isupper() or len(word) < NAME_MIN_LETTERS:
             return []
-        term = latin_term(word)
-        reader = self._searcher.reader()
-        own = reader.doc_frequency("body", term)
-        more = [
-            (reader.doc_frequency("body", other), other)
-            for other in reader.terms_within("body", term, 1, prefix=1)
-            if other != term
-        ]
-        more = [pair for pair in more if pair[0] > own]
-        if not more:
-            return []
-        spellings = suggest.spellings(self._searcher, max(more)[1])
-        best = min(spellings, key=lambda spelling: (distance(spelling, word.lower()), spelling), default=None)
-        return [Variant(best.capitalize(), NAME_WEIGHT)] if best else []
+        typed = latin_surface(word)
+        own = self.vocabulary.frequency(typed)
+        more = [c for c in self.vocabulary.nearest(self._searcher, typed) if c.frequency > own]
+        return [Variant(more[0].term.capitalize(), NAME_WEIGHT)] if more else []
+
+
+def _share(frequency: int, top: int) -> float:
+    """A candidate's weight beside the most frequent one's: its share of that frequency, at least
+    MIN_SHARE (the other words of the query, not frequency alone, tell which was meant)."""
+    return max(frequency / top, MIN_SHARE)
 
 
 def _trust(edits: float, budget: int) -> float:

@@ -61,6 +61,13 @@ def warm_up() -> None:
     list(get_kiwi().tokenize("협력을 위한 AI 정책"))
 
 
+def is_dictionary_word(text: str) -> bool:
+    """Whether Kiwi reads all of ``text`` as one morpheme of its dictionary, whatever its kind (안녕, an
+    interjection; 학교), not as a guess at an unknown word or as several morphemes (갸 + 나)."""
+    found = get_kiwi().tokenize(text)
+    return len(found) == 1 and found[0].len == len(text) and not found[0].oov
+
+
 def nfc(text: str) -> str:
     """``text`` in Unicode NFC (composed Hangul syllables), which offsets are counted in."""
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)

@@ -28,6 +28,7 @@ from whoosh.qparser import (
     PlusMinusPlugin,
     QueryParser,
     RangePlugin,
+    WildcardPlugin,
     syntax,
 )
 
@@ -49,6 +50,7 @@ LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line (tuned)
 SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
+EDGE_PUNCTUATION = ".,!?;"  # punctuation at a word's edges, not part of the word
 # Per read: typed word → (text, weight) searched beside it (``forgive``'s readings of unknown words).
 Variants = Mapping[str, Sequence[tuple[str, float]]]
 _VARIANTS: ContextVar[Variants | None] = ContextVar("variants", default=None)
@@ -107,6 +109,13 @@ class SignsPlugin(PlusMinusPlugin):
         return syntax.AndNotGroup([result, banned]) if banned else result
 
 
+class InWordWildcardPlugin(WildcardPlugin):
+    """``*`` and ``?`` are wildcards inside a word (``te?t``, ``polic*``), but a ``?`` with no letter
+    after it is a question mark: ``what is the ILO?`` asks about the ILO, not ILO plus one letter."""
+
+    expr = r"(?P<text>\*|\?(?=[?*]*\w))"
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     tree: wq.Query  # wildcards not yet expanded (that needs the index: ``expand_wildcards``)
@@ -123,6 +132,8 @@ class BilingualParser(QueryParser):
         # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self.remove_plugin_class(RangePlugin)
+        self.remove_plugin_class(WildcardPlugin)
+        self.add_plugin(InWordWildcardPlugin())
         self.add_plugin(SignsPlugin())
         searchable = "|".join(
             name
@@ -165,9 +176,13 @@ class BilingualParser(QueryParser):
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
         field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
+        if isinstance(field_type, TEXT) and termclass is wq.Wildcard and text[:1] not in "*?":
+            # Matched against the indexed words as they are (stems: te?t finds test and text), as
+            # Elasticsearch's wildcard query does; a trailing question mark is not part of it.
+            return wq.Wildcard(fieldname, text.lower().rstrip(EDGE_PUNCTUATION), boost=boost)
         if not isinstance(field_type, TEXT) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        variants = (_VARIANTS.get() or {}).get(text.strip(".,!?;"), ())
+        variants = (_VARIANTS.get() or {}).get(text.strip(EDGE_PUNCTUATION), ())
         if not variants:
             return self._word_query(field_type, fieldname, text, termclass, boost)
         found = [

@@ -20,7 +20,8 @@ from indexer.surface import SurfaceWordsField
 
 # Raised when documents or their analysis change so that an index made before cannot be read or
 # updated as it is (``dari reindex --full`` rebuilds it).  Stored in every commit's schema.
-SCHEMA_VERSION = 2  # 2: American spellings and folded accents (labour → labor), surface words
+# 2: American spellings and folded accents (labour → labor), surface words; 3: English surface words.
+SCHEMA_VERSION = 3
 DARI_FIELDS = {"id", "body", "path", "hash"}  # what any dari index, of any version, has
 
 
@@ -62,7 +63,7 @@ def make_schema() -> Schema:
         hash=STORED,
         pages=STORED,  # where each page starts in body (PDF, PPTX, XLSX), so a hit can name its page
         layout=STORED,  # a Markdown file's blocks and runs in body, for its document page
-        words=SurfaceWordsField(),  # Korean words as written, the vocabulary of forgiving search
+        words=SurfaceWordsField(),  # words as written, the vocabulary of forgiving search
     )
     schema.dari_version = SCHEMA_VERSION  # pickled with the schema into each commit
     return schema

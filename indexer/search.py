@@ -101,7 +101,7 @@ class SearchEngine:
     """
 
     def __init__(self, index_dir: Path, *, warm: bool = True, lexicon: Lexicon | None = None) -> None:
-        """``warm``: load Kiwi now (~2 s) and read the commit's facets and fuzzy vocabulary (~1.3 s at
+        """``warm``: load Kiwi now (~2 s) and read the commit's facets and fuzzy vocabulary (seconds at
         20k documents), so that a long-lived server's first query does not wait for them; a one-shot
         `dari search` skips it and loads Kiwi only for a query with Hangul.
         ``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""

@@ -1,4 +1,4 @@
-"""The Korean words of one index commit, for typo and initials lookups (``FuzzyIndex``, ``ChoseongIndex``).
+"""The words of one index commit, for typo and initials lookups (``FuzzyIndex``, ``ChoseongIndex``).
 
 Built from the ``words`` field's lexicon (``indexer.surface``) when a search of a commit first needs
 it, then shared by the threads searching it (``VocabularyCache``, keyed by the commit's segments): a
@@ -10,31 +10,36 @@ caller's searcher's live postings before it is offered (``live``).  Imports ``fu
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
-from indexer.fuzzy import Candidate, ChoseongIndex, FuzzyIndex
+from indexer.fuzzy import ENGLISH, Candidate, ChoseongIndex, FuzzyIndex
 
 FIELD = "words"
 LOOKUP_DEPTH = 10  # nearest candidates looked at before the live check drops deleted ones
 
 
 class Vocabulary:
-    """The surface words of a searcher's commit, with their document frequencies."""
+    """The surface words of a searcher's commit (Korean and English), with their document frequencies."""
 
     def __init__(self, reader) -> None:
-        pairs = (
-            [
-                (reader.schema[FIELD].from_bytes(text), info.doc_frequency())
-                for text, info in reader.iter_field(FIELD)
-            ]
-            if FIELD in reader.schema
-            else []
-        )
-        self._frequency = dict(pairs)
-        self._fuzzy = FuzzyIndex(pairs)
+        # Segment by segment, their counts summed: a multi-segment reader merges each term's info
+        # across segments first, which took four times as long.
+        frequency: Counter[str] = Counter()
+        if FIELD in reader.schema:
+            for segment, _ in reader.leaf_readers():
+                for text, info in segment.iter_field(FIELD):
+                    frequency[reader.schema[FIELD].from_bytes(text)] += info.doc_frequency()
+        self._frequency = frequency
+        pairs = list(frequency.items())
+        self._fuzzy = (FuzzyIndex(pairs), FuzzyIndex(pairs, ENGLISH))
         self._initials = ChoseongIndex(pairs)
 
     def __len__(self) -> int:
         return len(self._frequency)
+
+    def frequency(self, word: str) -> int:
+        """How many documents hold ``word``, those deleted since their segment was written included."""
+        return self._frequency.get(word, 0)
 
     def live(self, searcher, word: str) -> bool:
         """Whether a document not deleted holds ``word`` as a surface word."""
@@ -42,10 +47,13 @@ class Vocabulary:
             return False
         return searcher.postings(FIELD, word).is_active()
 
-    def nearest(self, searcher, word: str) -> Candidate | None:
-        """The live word a few keystrokes from ``word`` (not ``word`` itself), nearest then most frequent."""
-        found = self._fuzzy.lookup(word, limit=LOOKUP_DEPTH)
-        return next((c for c in found if c.term != word and self.live(searcher, c.term)), None)
+    def nearest(self, searcher, word: str, limit: int = 1) -> list[Candidate]:
+        """The live words a few keystrokes from ``word`` (not ``word`` itself) at the nearest distance
+        found, the most frequent first: a Korean word's, or an English one's as
+        ``analysis.latin_surface`` writes it."""
+        found = [candidate for index in self._fuzzy for candidate in index.lookup(word, limit=LOOKUP_DEPTH)]
+        live = [c for c in found if c.term != word and self.live(searcher, c.term)]
+        return [c for c in live if c.distance == live[0].distance][:limit]
 
     def by_initials(self, searcher, initials: str, limit: int) -> list[tuple[str, int]]:
         """(word, frequency) of the live words these initials spell, most frequent first; words they

@@ -76,6 +76,21 @@ def test_english_typos_are_read_and_said(seeds_engine) -> None:
     assert seeds_engine.search("Whaat is ILO").suggestion is None  # a stopword's typo, not Wheat
 
 
+def test_english_typos_in_the_first_letter_or_a_broken_stem_are_read(seeds_engine) -> None:
+    # One edit anywhere, against the documents' words as written: Vangkok's first letter, and
+    # opportunitiies, whose stem (opportunitii) is two letters from opportun.
+    assert seeds_engine.search("Vangkok").corrected == {"Vangkok": "Bangkok"}
+    assert ids(seeds_engine.search("Vangkok")) == [EN_BANGKOK]
+    assert seeds_engine.search("what opportunitiies?").suggestion == "what opportunities?"
+    assert seeds_engine.search("Vangkok", fuzzy=False).hits == []
+
+
+def test_a_slip_whose_hangul_is_a_korean_word_is_read_though_no_document_holds_it(seeds_engine) -> None:
+    results = seeds_engine.search("dkssud")  # 안녕, an interjection: never an index word
+    assert results.corrected == {"dkssud": "안녕"} and results.typed_in == "english-mode"
+    assert seeds_engine.search("rkskek").corrected == {}  # 가나다: three morphemes, no word
+
+
 @pytest.fixture(scope="module")
 def slips_engine(tmp_path_factory) -> SearchEngine:
     folder = tmp_path_factory.mktemp("slips")
@@ -134,6 +149,9 @@ def test_after_an_incremental_reindex_the_vocabulary_is_the_new_commits(
     assert gone.hits == [] and gone.suggestion is None and gone.corrected == {}  # no deleted word offered
     assert ids(engine.search("장애인고용공딘", bridge=False)) == ["new.txt"]  # a new word, one jamo off
     assert ids(engine.search("ㅈㅇㅇㄱㅇㄱㄷ", bridge=False)) == ["new.txt"]
+    # English words too: the edited document's new word is there, the old one's only word is gone.
+    assert engine.search("nptes", bridge=False).corrected == {"nptes": "notes"}
+    assert engine.search("gratitudw", bridge=False).corrected == {}
 
 
 def test_an_index_of_the_previous_schema_says_to_rebuild(

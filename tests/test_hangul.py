@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import make_analyzer
-from indexer.fuzzy import ChoseongIndex, FuzzyIndex, edit_budget
+from indexer.fuzzy import ENGLISH, ChoseongIndex, FuzzyIndex, edit_budget
 from indexer.index import bundled_seeds
 from indexer.jamo import choseong, choseong_query, compose, join_syllable, keystrokes, letters, split_syllable
 from indexer.keyboard import (
@@ -307,6 +307,16 @@ def test_fuzzy_lookup_ranks_by_distance_then_frequency() -> None:
     assert index.lookup("각") == [("각", 0, 9), ("가", 1, 1000)]
     assert index.lookup("고용", limit=1) == [("고용", 0, 310)]
     assert FuzzyIndex([]).lookup("고용") == []
+
+
+def test_english_lookup_is_one_edit_anywhere_the_frequent_first() -> None:
+    words = [("emma", 3), ("wbma", 1), ("church", 9), ("chur", 2), ("고용", 5), ("ma", 7)]
+    index = FuzzyIndex(words, ENGLISH)
+    assert len(index) == 5  # the Hangul term left out
+    assert [c.term for c in index.lookup("wmma")] == ["emma", "wbma"]  # the first letter too
+    assert index.lookup("chruch") == [("church", 1, 9)]  # a swap is one edit; chur is two away
+    assert [c.term for c in index.lookup("mam")] == ["ma"]  # three letters: one edit
+    assert index.lookup("mb") == [] and index.lookup("고용") == []  # two letters: none; no Hangul
 
 
 def test_fuzzy_lookup_bounds_the_work_of_long_words() -> None:

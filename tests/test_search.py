@@ -105,6 +105,17 @@ def test_field_prefixes_filter_or_scope(seeds_engine) -> None:
     assert all("Houngbo" in hit.title for hit in seeds_engine.search("title:Houngbo").hits)
 
 
+def test_a_question_mark_ends_a_word_and_wildcards_stand_inside_one(seeds_engine) -> None:
+    # `?` after a word is the question's punctuation, not "one more letter": the word is searched
+    # as typed, and read as what it was meant to be when it finds nothing.
+    assert ids(seeds_engine.search("where is Bangkok?")) == ids(seeds_engine.search("where is Bangkok"))
+    assert ids(seeds_engine.search("where is Bangkk?")) == [EN_BANGKOK]
+    assert ids(seeds_engine.search("where is Bangkk?", fuzzy=False)) == []
+    # Inside a word `?` is one letter and `*` any letters, over the indexed (stemmed) words.
+    assert ids(seeds_engine.search("Gen?va")) == ids(seeds_engine.search("Gen*a")) == [EN_GENEVA]
+    assert ids(seeds_engine.search("Gen?a")) == []
+
+
 def test_lowercase_and_or_are_words(seeds_engine) -> None:
     # `and`/`or` are stopwords, not operators: "Bangkok and Geneva" is a loose OR, not an AND.
     assert ids(seeds_engine.search("Bangkok and Geneva")) == ids(seeds_engine.search("Bangkok Geneva"))

@@ -38,9 +38,11 @@ def nearest_word(searcher, analyzer, word: str) -> str | None:
         for text in {terms[0], typed}
         for candidate in reader.terms_within("body", text, maxdist, prefix=1)
     }
+    # The stem last: candidates is a set, and two as near and as frequent must not be ordered by
+    # its hash order (which changes with each process: the same query read two ways).
     ranked = sorted(
         candidates,
-        key=lambda c: (min(distance(c, terms[0]), distance(c, typed)), -reader.doc_frequency("body", c)),
+        key=lambda c: (min(distance(c, terms[0]), distance(c, typed)), -reader.doc_frequency("body", c), c),
     )
     # Each spelling with the rank of its stem: of two as near to what was typed, the more frequent.
     found = {

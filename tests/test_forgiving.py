@@ -4,6 +4,9 @@ the words it must never rewrite, the switch, and the vocabulary after an increme
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,33 @@ def test_an_index_of_the_previous_schema_says_to_rebuild(
         open_index(tmp_index)
     reindex([seeds_copy], tmp_index, full=True)
     assert EN_GENEVA in ids(SearchEngine(tmp_index).search("labor"))  # it writes labour
+
+
+NEAREST_WORD = """
+import sys
+from pathlib import Path
+from indexer.search import SearchEngine
+engine = SearchEngine(Path(sys.argv[1]), warm=False)
+print(engine.search(sys.argv[2], fuzzy=True).read_as)
+"""
+
+
+def test_a_typo_between_two_equal_words_is_read_the_same_way_in_every_process(tmp_path: Path) -> None:
+    """Parks and parts are two edits from paxxs, in one document each: the reading must not follow
+    the hash order of a set, which Python seeds afresh in each process (a server read Aiken's as
+    Aken in one run and Aiee's in the next)."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("City parks\nThe parks were green.\n", encoding="utf-8")
+    (tmp_path / "docs" / "b.txt").write_text("Car parts\nThe parts were new.\n", encoding="utf-8")
+    reindex([tmp_path / "docs"], tmp_path / "ix")
+    readings = {
+        subprocess.run(
+            [sys.executable, "-c", NEAREST_WORD, str(tmp_path / "ix"), "paxxs"],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert len(readings) == 1 and readings != {"paxxs"}, readings

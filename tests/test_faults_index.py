@@ -253,7 +253,9 @@ def test_searches_during_a_reindex_answer_from_the_last_commit(
     finally:
         stop_group(writer)
     assert errors == []
-    assert searched >= 100
+    # Many searches ran during the reindex; how many depends on the machine's speed (a fast one
+    # does ~300, one at load 8 did 78), so the bar is low: it asks that searching went on throughout.
+    assert searched >= 20
     # Before the commit: the old index; after it: the new one, whole; never anything in between.
     assert (BASE, 0) in seen and set(seen) <= {(BASE, 0), (BASE + 500, 500)}
     assert seen == sorted(seen)
@@ -291,7 +293,9 @@ def test_api_searches_during_a_reindex_answer_from_the_last_commit(
             stop_group(writer)
         after = json.loads(get(server, "/api/search?q=fresh&per_page=1")[1])["total"]
     assert failures == []
-    assert searched >= 100
+    # Many searches ran during the reindex; how many depends on the machine's speed (a fast one
+    # does ~300, one at load 8 did 78), so the bar is low: it asks that searching went on throughout.
+    assert searched >= 20
     assert set(seen) <= {(BASE, 0), (BASE + 500, 500)} and seen == sorted(seen)
     assert after == 500
 

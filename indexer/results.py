@@ -1,27 +1,25 @@
 """Results: what a search returns (``Hit``, ``SearchResults``) and how one page of them is made from
-a parsed query: collect every match by BM25F (``scoring``), let the rerank bonuses reorder the
+a parsed query: collect every match by BM25F (``collector``, ``scoring``), let the rerank bonuses reorder the
 best (``rerank``), give the other language its slots on page one (``bridge``) or order by date
 (``facets``), then mark each shown hit's passage (``highlight``) and name its page (``paging``).
-Imports ``bridge``, ``facets``, ``highlight``, ``paging``, ``rerank`` and ``scoring``.
+Imports ``bridge``, ``collector``, ``facets``, ``highlight``, ``paging``, ``rerank`` and ``scoring``.
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
-from whoosh.matching import ListMatcher
 from whoosh.searching import Searcher
 
 from indexer.bridge import with_other_language
+from indexer.collector import collect
 from indexer.facets import Facts, by_date
 from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
 from indexer.rerank import GRAMS_DEPTH, reranked
-from indexer.scoring import matched_offsets, scored
+from indexer.scoring import matched_offsets
 
 
 @dataclass
@@ -93,7 +91,7 @@ def ranked_page(
     language gets its slots on page one; by date every match is ordered.  A page past the end is
     empty."""
     depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
-    collected = _collected(searcher, query, allow, depth)
+    collected = collect(searcher, query, allow, depth)
     if sort == "relevance":
         ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
         if query_lang:
@@ -104,59 +102,6 @@ def ranked_page(
     deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
     offsets.update(matched_offsets(searcher, query, deeper))
     return collected, shown, offsets
-
-
-def _collected(searcher: Searcher, query: wq.Query, allow, depth: int | None):
-    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
-    all) kept with their scores.
-
-    BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
-    blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
-    these OR queries that saves little, and the total then takes a second pass, or comes out
-    short if only replace is left on.
-    """
-    top = UnlimitedCollector() if depth is None else CountingTopCollector(limit=depth)
-    collector = top if allow is None else FilterCollector(top, allow=allow)
-    searcher.search_with_collector(scored(query), collector)
-    return collector.results()
-
-
-class CountingTopCollector(TopCollector):
-    """The best ``limit`` matches, and every match's number as it is scored.
-
-    Whoosh's TopCollector keeps no set of the matches: asked for them (the facets count every
-    match) it ran the whole query a second time, unscored, through its union matchers, which
-    stepped every branch at every document: 60 % of a 20k search's profile, and more with the
-    bridge's translations in the query.  And where the query's scores are already a list (the
-    loose words' ``FlatOr``), the best are taken from it at once, not a Python call per match.
-    """
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit=limit, usequality=False, replace=0)
-
-    def collect_matches(self) -> None:
-        matcher = self.matcher
-        if type(matcher) is not ListMatcher or matcher._scorer or matcher._all_weights or self.final_fn:
-            super().collect_matches()
-            return
-        start, offset = matcher._i, self.offset
-        docnums = [offset + docnum for docnum in matcher._ids[start:]]
-        scores = matcher._weights[start:] if matcher._weights else [1.0] * len(docnums)
-        self.docset.update(docnums)
-        self.total += len(docnums)
-        # As TopCollector's heap orders them: the higher score, then the lower document number.
-        ranked = zip(scores, [-docnum for docnum in docnums], strict=True)
-        best = heapq.nlargest(self.limit, [*self.items, *ranked])
-        heapq.heapify(best)
-        self.items = best
-        matcher._i = len(matcher._ids)
-
-    def _collect(self, global_docnum: int, score: float):
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
-
-    def all_ids(self):
-        return self.docset
 
 
 def as_hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:

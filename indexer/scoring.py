@@ -176,19 +176,30 @@ def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozens
     return (matcher if type(matcher) is W3LeafMatcher else None), boost, deleted
 
 
+def listed_scores(matcher: Matcher) -> tuple[list[int], list[float]] | None:
+    """The documents and scores left in a ListMatcher whose scores are its list (``FlatOr``'s and
+    the synonym groups'), taken from it at once, not a Python call a match (None: another matcher).
+    The matcher is used up."""
+    if type(matcher) is not ListMatcher or matcher._scorer or matcher._all_weights:
+        return None
+    start, ids = matcher._i, matcher._ids
+    listed = ids[start:], matcher._weights[start:] if matcher._weights else [1.0] * (len(ids) - start)
+    matcher._i = len(ids)
+    return listed
+
+
 def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     """Add the score of each document ``matcher`` matches into ``scores``.
 
-    Scores already listed (``ListMatcher``) are read as lists.  A word's postings (a stored term,
+    Scores already listed (``listed_scores``) are read as lists.  A word's postings (a stored term,
     boosted or not, scored by NormsScorer) are read a block at a time from Whoosh's W3 leaf
     matcher, which otherwise takes five method calls a posting;
     the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
     This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
     tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
     """
-    if type(matcher) is ListMatcher and matcher._weights and not (matcher._scorer or matcher._all_weights):
-        start = matcher._i  # scores already made (a synonym group's): read them as a list
-        for docnum, score in zip(matcher._ids[start:], matcher._weights[start:], strict=True):
+    if (listed := listed_scores(matcher)) is not None:  # a synonym group's or FlatOr's, made already
+        for docnum, score in zip(*listed, strict=True):
             scores[docnum] += score
         return
     leaf, boost, deleted = raw_postings(matcher)

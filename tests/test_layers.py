@@ -44,6 +44,7 @@ FLOW = [
     "indexer.index",
     "indexer.query",
     "indexer.scoring",
+    "indexer.collector",
     "indexer.synonyms",
     "indexer.bridge",
     "indexer.rerank",

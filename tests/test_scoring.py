@@ -20,9 +20,9 @@ from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
+from indexer.collector import CountingTopCollector
 from indexer.index import reindex
 from indexer.query import Word, expand_wildcards
-from indexer.results import CountingTopCollector
 from indexer.schema import BigramField
 from indexer.scoring import (
     K1,

@@ -4,7 +4,7 @@ Whoosh commits by writing new segment files and then atomically renaming a new t
 into place, so readers keep the last committed state until a reindex's commit is complete, and a
 killed reindex leaves that state intact; ``storage`` makes those commits durable, keeps the one
 before, and reads past a commit that cannot be read.  ``schema`` says what is stored and which dari
-made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``, ``markdown``,
+made it; ``writer`` takes the lock and writes in parallel.  Imports ``documents``,
 ``progress``, ``schema``, ``sources``, ``storage`` and ``writer``.
 """
 
@@ -22,7 +22,6 @@ from whoosh.fields import Schema
 from whoosh.writing import CLEAR
 
 from indexer.documents import READ_TIME_LIMIT, Document, Unchanged, read_documents
-from indexer.markdown import MARKDOWN_SUFFIXES
 from indexer.progress import ReindexProgress
 from indexer.schema import DARI_FIELDS, IndexIncompatible, analysis_outdated, make_schema, schema_problem
 from indexer.sources import DocumentIds, Notice, Place, Skipped, is_under, valid_unicode
@@ -178,7 +177,7 @@ def reindex(
     shown = ReindexProgress(roots, enabled=progress)
     try:
         known = {} if full else _stored_documents(ix)
-        file_stats = {(doc["path"], doc["size"], doc["mtime"]) for doc in known.values() if not doc["reread"]}
+        file_stats = {(doc["path"], doc["size"], doc["mtime"]) for doc in known.values()}
         reread = set() if full else _read_skip_record(index_dir)
         doc_ids = DocumentIds((doc_id, _place(doc)) for doc_id, doc in known.items())
         seen_ids: set[str] = set()
@@ -291,13 +290,10 @@ def _place(doc: dict) -> Place:
 
 
 def _stored_documents(ix: CommitIndex) -> dict[str, dict]:
-    """id → stored fields (path, root, line, size, mtime, hash) of every document in the index,
-    and whether to read its file again although unchanged (``reread``: a Markdown file indexed
-    with its syntax, before the layout was kept)."""
+    """id → stored fields (path, root, line, size, mtime, hash) of every document in the index."""
     with ix.reader() as reader:
         return {
             doc["id"]: {key: doc.get(key) for key in ("path", "root", "line", "size", "mtime", "hash")}
-            | {"reread": doc.get("layout") is None and Path(doc["path"]).suffix.lower() in MARKDOWN_SUFFIXES}
             for doc in reader.all_stored_fields()
         }
 

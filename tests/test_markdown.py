@@ -11,9 +11,8 @@ import pytest
 
 from indexer.decoding import tidy
 from indexer.documents import Document, read_documents
-from indexer.index import _fields, open_index, reindex
+from indexer.index import open_index, reindex
 from indexer.markdown import BLOCK_KINDS, markdown_text
-from indexer.writer import open_writer
 from web import create_app
 
 NOTES = """# 노동 *정책* 회의
@@ -97,26 +96,3 @@ def test_the_document_page_draws_the_layout_with_every_match_marked(notes_index:
     assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == text.replace("\n\n", "\n")
     results = client.get("/search", query_string={"q": "statistics"}).get_data(as_text=True)
     assert "<mark>statistics</mark>" in results and "**" not in results
-
-
-def test_markdown_indexed_with_its_syntax_by_an_older_dari_is_read_again(tmp_path: Path) -> None:
-    """A reindex re-reads an unchanged .md whose stored document has no layout (indexed with its
-    ``#`` and ``*`` before), so the next plain reindex cleans an older index."""
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "notes.md").write_text("# Labour *policy*\n\ntext", encoding="utf-8")
-    index_dir = tmp_path / "index"
-    reindex([root], index_dir)
-    ix = open_index(index_dir)
-    old = Document("notes.md", "Labour policy", "# Labour *policy*\n\ntext", str(root / "notes.md"), 0, 0.0)
-    stat = (root / "notes.md").stat()
-    old.size, old.mtime, old.root = stat.st_size, stat.st_mtime, str(root)
-    writer = open_writer(ix, index_dir)
-    writer.update_document(**_fields(old))  # as an older dari stored it: no layout
-    writer.commit()
-    assert open_index(index_dir).searcher().document(id="notes.md")["body"].startswith("# ")
-    summary = reindex([root], index_dir)
-    assert summary.updated == 1
-    stored = open_index(index_dir).searcher().document(id="notes.md")
-    assert stored["body"] == "Labour policy\n\ntext" and stored["layout"]
-    assert reindex([root], index_dir).unchanged == 1  # once only

@@ -15,15 +15,18 @@ from itertools import pairwise
 from whoosh.searching import Hit as WhooshHit
 
 from indexer.scoring import matched_offsets, postings_at
+from indexer.synonyms import SynonymGroup
 
 GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
+TRANSLATED_NEAR = 1.0
 GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 
 HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
+Units = dict[str, str]  # body word → the query word it stands for (as typed, or translated)
 
 
 def reranked(
@@ -35,7 +38,7 @@ def reranked(
     pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
     offsets = matched_offsets(searcher, query, [hit.docnum for hit in head])
-    proximity = proximity_bonuses(searcher, head, offsets, set(typed))
+    proximity = proximity_bonuses(searcher, head, offsets, word_units(query, typed))
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
         (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
@@ -44,31 +47,63 @@ def reranked(
     return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]], offsets
 
 
-def proximity_bonuses(searcher, hits, offsets: HitOffsets, typed_words: set[str]) -> list[float]:
-    """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
+def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list[float]:
+    """Per hit, the idf sum of the distinct query words in its best PROXIMITY_WINDOW positions, a
+    query word found as typed or through its translations alike (``word_units``).
 
     A question's words tend to meet in the one sentence that answers it, while a passage that
     only mentions the same topic spreads them out; plain BM25 does not see where words are.
-    A typed word in the title counts as present in every window: the title is what each
+    A query word in the title counts as present in every window: the title is what each
     sentence is about (a paragraph of the article 김영삼 need not repeat his name).
-    Only the words as typed count: a compound's 2-syllable pieces also match inside other words
-    (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
-    stored (pos, start, end) of ``matched_offsets``.
+    Only the words as typed and their translations count: a compound's 2-syllable pieces also
+    match inside other words (대통 of 대통령 in 대통합), which brought unrelated passages up.
+    Positions come from the stored (pos, start, end) of ``matched_offsets``.
     """
-    in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
+    in_title = title_matches(searcher, set(units), [hit.docnum for hit in hits])
     bonuses = []
     for hit in hits:
-        titled = in_title[hit.docnum]
-        words = {
+        titled = _unit_idfs(searcher, units, in_title[hit.docnum])
+        body = {
             word: spans
             for word, spans in offsets[hit.docnum].items()
-            if word in typed_words and word not in titled
+            if word in units and units[word] not in titled
         }
-        idfs = {word: searcher.idf("body", word) for word in words}
-        occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
-        window = _best_window(occurrences, idfs, PROXIMITY_WINDOW)
-        bonuses.append(window + sum(searcher.idf("body", word) for word in titled))
+        idfs = _unit_idfs(searcher, units, body)
+        occurrences = [(pos, units[word]) for word, spans in body.items() for pos, _, _ in spans]
+        window = _best_window(sorted(occurrences), idfs, PROXIMITY_WINDOW)
+        bonuses.append(window + sum(titled.values()))
     return bonuses
+
+
+def word_units(query, typed: list[str]) -> Units:
+    """The typed words and the body words of the query's synonym groups, each mapped to the query
+    word it translates: a source word counts once, however many of its translations, or it and
+    they, a document holds, and found through a translation it counts as found as typed.
+
+    Without its translations, a bridged query's proximity bonus went to documents of the other
+    language that happen to quote a typed word (an English title above a Korean text) and never
+    to the twin holding the translations side by side.
+    """
+    units: Units = {word: word for word in typed}
+    pending = [query]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, SynonymGroup):
+            if node.source and node.fieldname == "body":
+                units.update((leaf.text, node.source) for leaf in node.leaves() if leaf.text not in units)
+        elif not node.is_leaf():
+            pending.extend(node.children())
+    return units
+
+
+def _unit_idfs(searcher, units: Units, words) -> dict[str, float]:
+    """The query words that ``words`` (a hit's) stand for, each with the idf of its rarest one."""
+    idfs: dict[str, float] = {}
+    for word in words:
+        if (unit := units.get(word)) is not None:
+            weight = 1.0 if unit == word else TRANSLATED_NEAR
+            idfs[unit] = max(idfs.get(unit, 0.0), weight * searcher.idf("body", word))
+    return idfs
 
 
 def phrase_bonuses(searcher, hits, offsets: HitOffsets, typed: list[str]) -> list[float]:

@@ -31,9 +31,15 @@ class SynonymGroup(wq.CompoundQuery):
 
     JOINT = " | "
 
-    def __init__(self, subqueries, boost: float = 1.0) -> None:
+    def __init__(self, subqueries, boost: float = 1.0, source: str = "") -> None:
+        """``source``: the query word (or run of words) these translate, which the rerank counts
+        once however many of its translations a document holds."""
         super().__init__(subqueries, boost=boost)
+        self.source = source
         self._cache: tuple[object, dict[int, tuple[float, SegmentTfs]]] | None = None
+
+    def apply(self, fn) -> SynonymGroup:
+        return type(self)([fn(q) for q in self.subqueries], boost=self.boost, source=self.source)
 
     @property
     def fieldname(self) -> str:

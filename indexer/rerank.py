@@ -21,7 +21,6 @@ GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
-TRANSLATED_NEAR = 1.0
 GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 
@@ -101,8 +100,7 @@ def _unit_idfs(searcher, units: Units, words) -> dict[str, float]:
     idfs: dict[str, float] = {}
     for word in words:
         if (unit := units.get(word)) is not None:
-            weight = 1.0 if unit == word else TRANSLATED_NEAR
-            idfs[unit] = max(idfs.get(unit, 0.0), weight * searcher.idf("body", word))
+            idfs[unit] = max(idfs.get(unit, 0.0), searcher.idf("body", word))
     return idfs
 
 

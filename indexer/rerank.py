@@ -25,7 +25,7 @@ GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 
 HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
-Units = dict[str, str]  # body word → the query word it stands for (as typed, or translated)
+Units = dict[str, tuple[str, float]]  # body word → the query word it stands for, and that one's idf
 
 
 def reranked(
@@ -37,7 +37,7 @@ def reranked(
     pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
     offsets = matched_offsets(searcher, query, [hit.docnum for hit in head])
-    proximity = proximity_bonuses(searcher, head, offsets, word_units(query, typed))
+    proximity = proximity_bonuses(searcher, head, offsets, word_units(searcher, query, typed))
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
         (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
@@ -61,46 +61,51 @@ def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list
     in_title = title_matches(searcher, set(units), [hit.docnum for hit in hits])
     bonuses = []
     for hit in hits:
-        titled = _unit_idfs(searcher, units, in_title[hit.docnum])
+        titled = _unit_idfs(units, in_title[hit.docnum])
         body = {
             word: spans
             for word, spans in offsets[hit.docnum].items()
-            if word in units and units[word] not in titled
+            if word in units and units[word][0] not in titled
         }
-        idfs = _unit_idfs(searcher, units, body)
-        occurrences = [(pos, units[word]) for word, spans in body.items() for pos, _, _ in spans]
+        idfs = _unit_idfs(units, body)
+        occurrences = [(pos, units[word][0]) for word, spans in body.items() for pos, _, _ in spans]
         window = _best_window(sorted(occurrences), idfs, PROXIMITY_WINDOW)
         bonuses.append(window + sum(titled.values()))
     return bonuses
 
 
-def word_units(query, typed: list[str]) -> Units:
+def word_units(searcher, query, typed: list[str]) -> Units:
     """The typed words and the body words of the query's synonym groups, each mapped to the query
     word it translates: a source word counts once, however many of its translations, or it and
-    they, a document holds, and found through a translation it counts as found as typed.
+    they, a document holds.  A translated word weighs its group's idf (of the union of its
+    translations' documents, as BM25 scores the group): a stray sense that is rare (two → 너희)
+    is not worth more than the common ones beside it (명, 개).
 
     Without its translations, a bridged query's proximity bonus went to documents of the other
     language that happen to quote a typed word (an English title above a Korean text) and never
     to the twin holding the translations side by side.
     """
-    units: Units = {word: word for word in typed}
+    units: Units = {word: (word, searcher.idf("body", word)) for word in typed}
     pending = [query]
     while pending:
         node = pending.pop()
         if isinstance(node, SynonymGroup):
             if node.source and node.fieldname == "body":
-                units.update((leaf.text, node.source) for leaf in node.leaves() if leaf.text not in units)
+                unit = (node.source, node.idf(searcher))
+                units.update((leaf.text, unit) for leaf in node.leaves() if leaf.text not in units)
         elif not node.is_leaf():
             pending.extend(node.children())
     return units
 
 
-def _unit_idfs(searcher, units: Units, words) -> dict[str, float]:
-    """The query words that ``words`` (a hit's) stand for, each with the idf of its rarest one."""
+def _unit_idfs(units: Units, words) -> dict[str, float]:
+    """The query words that ``words`` (a hit's) stand for, each with its idf (a typed word and its
+    translations both held: the larger)."""
     idfs: dict[str, float] = {}
     for word in words:
-        if (unit := units.get(word)) is not None:
-            idfs[unit] = max(idfs.get(unit, 0.0), searcher.idf("body", word))
+        if word in units:
+            unit, idf = units[word]
+            idfs[unit] = max(idfs.get(unit, 0.0), idf)
     return idfs
 
 

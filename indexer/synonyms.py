@@ -63,6 +63,11 @@ class SynonymGroup(wq.CompoundQuery):
         scores = [idf * (tfs[d] * k1_plus_1) / (tfs[d] + norms[d]) * self.boost for d in docnums]
         return ListMatcher(docnums, scores)
 
+    def idf(self, searcher) -> float:
+        """The group's idf in ``searcher``'s index: of the union of its members' documents."""
+        self._segment_tfs(searcher)
+        return next(iter(self._cache[1].values()), (0.0,))[0]
+
     def _segment_tfs(self, searcher) -> tuple[float, SegmentTfs]:
         """The group's idf and ``searcher``'s segment's tfs, read for every segment on first use
         (the union's df needs them all)."""

@@ -2,9 +2,11 @@
 
 Three bonuses, each a pure function of the hits' postings and stored offsets, added to the BM25F
 score: the query's Hangul bigrams (the ``grams`` field) over the top GRAMS_DEPTH, then over the
-top RERANK_DEPTH of those the typed words found near each other and the neighbouring typed words
-found side by side.  Bonuses are never negative, so hits below the depth stay below.  The weights
-were tuned with benchmarks/quality.py (benchmarks/README.md).  Imports ``scoring``.
+top RERANK_DEPTH of those the query's words found near each other (typed, or through the bridge's
+translations: ``synonyms``' groups) and the neighbouring typed words found side by side.  Bonuses
+are never negative, so hits below the depth stay below.  The weights were tuned with
+benchmarks/quality.py and benchmarks/crosslingual.py (benchmarks/README.md).  Imports ``scoring``
+and ``synonyms``.
 """
 
 from __future__ import annotations

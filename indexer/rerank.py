@@ -23,6 +23,7 @@ GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
+TRANSLATED_SHARE = 0.7  # a translated word against a typed one (at 1.0 the Korean seed beat the English)
 GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
 RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
 
@@ -79,9 +80,10 @@ def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list
 def word_units(searcher, query, typed: list[str]) -> Units:
     """The typed words and the body words of the query's synonym groups, each mapped to the query
     word it translates: a source word counts once, however many of its translations, or it and
-    they, a document holds.  A translated word weighs its group's idf (of the union of its
-    translations' documents, as BM25 scores the group): a stray sense that is rare (two → 너희)
-    is not worth more than the common ones beside it (명, 개).
+    they, a document holds.  A translated word weighs TRANSLATED_SHARE of its group's idf (of the
+    union of its translations' documents, as BM25 scores the group): a stray sense that is rare
+    (two → 너희) is not worth more than the common ones beside it (명, 개), and in a mixed index
+    the document holding the typed words stays above its translation.
 
     Without its translations, a bridged query's proximity bonus went to documents of the other
     language that happen to quote a typed word (an English title above a Korean text) and never
@@ -93,7 +95,7 @@ def word_units(searcher, query, typed: list[str]) -> Units:
         node = pending.pop()
         if isinstance(node, SynonymGroup):
             if node.source and node.fieldname == "body":
-                unit = (node.source, node.idf(searcher))
+                unit = (node.source, TRANSLATED_SHARE * node.idf(searcher))
                 units.update((leaf.text, unit) for leaf in node.leaves() if leaf.text not in units)
         elif not node.is_leaf():
             pending.extend(node.children())

@@ -3,10 +3,10 @@
 Three bonuses, each a pure function of the hits' postings and stored offsets, added to the BM25F
 score: the query's Hangul bigrams (the ``grams`` field) over the top GRAMS_DEPTH, then over the
 top RERANK_DEPTH of those the query's words found near each other (typed, or through the bridge's
-translations: ``synonyms``' groups) and the neighbouring typed words found side by side.  Bonuses
+translations: the synonym groups) and the neighbouring typed words found side by side.  Bonuses
 are never negative, so hits below the depth stay below.  The weights were tuned with
-benchmarks/quality.py and benchmarks/crosslingual.py (benchmarks/README.md).  Imports ``scoring``
-and ``synonyms``.
+benchmarks/quality.py and benchmarks/crosslingual.py (benchmarks/README.md).
+Imports ``positions`` and ``synonyms``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from whoosh.searching import Hit as WhooshHit
 
-from indexer.scoring import matched_offsets, postings_at
+from indexer.positions import body_words, postings_at, word_offsets
 from indexer.synonyms import SynonymGroup
 
 GRAMS_BOOST = 1.0
@@ -24,8 +24,11 @@ PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
 TRANSLATED_SHARE = 0.7  # a translated word against a typed one (at 1.0 the Korean seed beat the English)
-GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
-RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
+# The best hits that the bigram bonus reorders (it reads only postings), and the best of those that
+# the proximity and phrase bonuses reorder.  Halved from 200/100 (tuned for a 10-hit page):
+# korquad nDCG@10 −.0006, squad and cranfield ±0, a third of a question's rerank time at 20k.
+GRAMS_DEPTH = 100
+RERANK_DEPTH = 50
 
 HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
 Units = dict[str, tuple[str, float]]  # body word → the query word it stands for, and that one's idf
@@ -33,20 +36,29 @@ Units = dict[str, tuple[str, float]]  # body word → the query word it stands f
 
 def reranked(
     searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
-) -> tuple[list[tuple[WhooshHit, float]], HitOffsets]:
-    """``hits`` (best first by BM25F) reordered with the bonuses, and the body offsets read for them."""
+) -> list[tuple[WhooshHit, float]]:
+    """``hits`` (best first by BM25F) reordered with the bonuses.
+
+    The bonuses look at the typed words that ``query`` searches and the bridge's translations of
+    them only, so only theirs are read for the RERANK_DEPTH hits: reading the fuzzy readings and
+    the compounds' pieces there too was most of a question's time on 20k documents.
+    """
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
     pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
-    offsets = matched_offsets(searcher, query, [hit.docnum for hit in head])
-    proximity = proximity_bonuses(searcher, head, offsets, word_units(searcher, query, typed))
+    searched = set(body_words(searcher, query))
+    units = word_units(searcher, query, typed)
+    offsets = word_offsets(
+        searcher, [word for word in units if word in searched], [hit.docnum for hit in head]
+    )
+    proximity = proximity_bonuses(searcher, head, offsets, units)
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
         (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
         for (hit, score), near, phrase in zip(pooled[:RERANK_DEPTH], proximity, phrases, strict=True)
     )
-    return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]], offsets
+    return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]]
 
 
 def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list[float]:
@@ -59,7 +71,7 @@ def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list
     sentence is about (a paragraph of the article 김영삼 need not repeat his name).
     Only the words as typed and their translations count: a compound's 2-syllable pieces also
     match inside other words (대통 of 대통령 in 대통합), which brought unrelated passages up.
-    Positions come from the stored (pos, start, end) of ``matched_offsets``.
+    Positions come from the stored (pos, start, end) of ``positions.word_offsets``.
     """
     in_title = title_matches(searcher, set(units), [hit.docnum for hit in hits])
     bonuses = []

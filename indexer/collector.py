@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import heapq
 
-from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.searching import Searcher
 
-from indexer.scoring import listed_scores, scored
+from indexer.scoring import FlatOr, listed_scores
 
 
-def collect(searcher: Searcher, query: wq.Query, allow, depth: int | None):
-    """Every match that ``allow`` lets through, counted exactly, the best ``depth`` of them (None:
-    all) kept with their scores.
+def collect(searcher: Searcher, query: FlatOr, allow, depth: int | None):
+    """Every match of ``query`` (as ``scoring.scored`` made it) that ``allow`` lets through, counted
+    exactly, the best ``depth`` of them (None: all) kept with their scores.
 
     BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
     blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
@@ -26,7 +25,7 @@ def collect(searcher: Searcher, query: wq.Query, allow, depth: int | None):
     """
     top = UnlimitedCollector() if depth is None else CountingTopCollector(limit=depth)
     collector = top if allow is None else FilterCollector(top, allow=allow)
-    searcher.search_with_collector(scored(query), collector)
+    searcher.search_with_collector(query, collector)
     return collector.results()
 
 

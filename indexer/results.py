@@ -2,7 +2,8 @@
 a parsed query: collect every match by BM25F (``collector``, ``scoring``), let the rerank bonuses reorder the
 best (``rerank``), give the other language its slots on page one (``bridge``) or order by date
 (``facets``), then mark each shown hit's passage (``highlight``) and name its page (``paging``).
-Imports ``bridge``, ``collector``, ``facets``, ``highlight``, ``paging``, ``positions`` and ``rerank``.
+Imports ``bridge``, ``collector``, ``facets``, ``highlight``, ``paging``, ``positions``, ``rerank``
+and ``scoring``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
 from indexer.positions import matched_offsets
 from indexer.rerank import reranked
+from indexer.scoring import scored
 
 
 @dataclass
@@ -92,6 +94,7 @@ def ranked_page(
     By relevance the rerank bonuses reorder the best, then ``query_lang``'s other language gets its
     slots on page one; by date every match is ordered.  A page past the end is empty."""
     depth = max(page * per_page, COLLECTED) if sort == "relevance" else None  # None: all, by date
+    query = scored(query)  # once: the rerank reads what scoring read of the bridge's groups
     collected = collect(searcher, query, allow, depth)
     if sort == "relevance":
         ordered = reranked(searcher, query, list(collected), list(grams), list(typed))

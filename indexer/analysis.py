@@ -199,6 +199,7 @@ def latin_term(word: str) -> str | None:
     return _stemmer().stemWord(canonical_spelling(fold_accents(term)))
 
 
+@lru_cache(maxsize=200_000)  # every Latin word of every document, for the words field
 def latin_surface(word: str) -> str:
     """A Latin word as written, for forgiving search's vocabulary: lowercased, possessive, apostrophes,
     a joined prefix's hyphen and accents gone (Beyoncé's → beyonce), neither respelt nor stemmed."""

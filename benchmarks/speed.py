@@ -10,8 +10,9 @@ For each corpus it indexes the same title+text with (a) stock Whoosh (StemmingAn
 process), (b) Kiwi alone on the Hangul-bearing lines (num_workers=2) and (c) `dari reindex` (full,
 then incremental with nothing changed), each in its own subprocess so wall time and peak RSS (summed
 over the process tree, workers included) are real. Then it times `SearchEngine.search` (highlights
-included) for one- to three-term and natural-language queries drawn from the query sets, and HTTP
-throughput against `dari serve` at 4 and 16 concurrent clients.
+included) for one- to three-term and natural-language queries drawn from the query sets and for
+korquad questions, beside stock Whoosh on the same queries (an OR of the words, top 10, highlighted),
+and HTTP throughput against `dari serve` at 4 and 16 concurrent clients.
 
 With ``--documents N`` it also writes N each of PDF (3 pages), DOCX and HWPX files (the generator of
 benchmarks/documents.py) and compares `dari reindex --full` of them with extraction alone (the same
@@ -347,6 +348,7 @@ def make_queries(seed: int) -> dict[str, list[str]]:
 
     sizes = {"one-term": 1, "two-term": 2, "three-term": 3}
     kinds: dict[str, list[str]] = {kind: [] for kind in [*sizes, "natural"]}
+    kinds["korquad questions"] = rng.sample(ko, QUERIES_PER_KIND)
     for i in range(QUERIES_PER_KIND):
         pool = ko if i % 2 else en
         kinds["natural"].append(rng.choice(pool))
@@ -392,6 +394,27 @@ def child_queries(index_dir: Path, seed: int) -> None:
     vocabulary_started = time.perf_counter()
     words = len(Vocabulary(open_index(index_dir).reader()))
     out["fuzzy vocabulary build"] = {"words": words, "seconds": time.perf_counter() - vocabulary_started}
+    print(json.dumps(out))
+
+
+def child_whoosh_queries(index_dir: Path, seed: int) -> None:
+    """Latency of stock Whoosh on the same queries: an OR of the words over title and body
+    (StemmingAnalyzer, BM25F, Whoosh's block-max pruning), top 10, each hit's body highlighted."""
+    from whoosh import index
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    ix = index.open_dir(str(index_dir))
+    parser = MultifieldParser(["title", "body"], ix.schema, group=OrGroup)
+    out = {}
+    with ix.searcher() as searcher:
+        for kind, queries in make_queries(seed).items():
+            ms = []
+            for q in queries:
+                start = time.perf_counter()
+                for hit in searcher.search(parser.parse(q), limit=10):
+                    hit.highlights("body")
+                ms.append((time.perf_counter() - start) * 1000)
+            out[kind] = percentiles(ms)
     print(json.dumps(out))
 
 
@@ -485,7 +508,6 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool, skip_ba
     if not skip_baselines:
         whoosh_dir = work / f"{corpus.name}-whoosh"
         record("(a) stock Whoosh", measure(this_script("_whoosh", whoosh_dir, *corpus.paths)), whoosh_dir)
-        shutil.rmtree(whoosh_dir)
         kiwi_run = measure(this_script("_kiwi", *corpus.paths))
         record("(b) Kiwi alone", kiwi_run, None)
         kiwi_stats = json.loads(kiwi_run.stdout)
@@ -497,6 +519,12 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool, skip_ba
 
     queries = json.loads(measure(this_script("_queries", dari_dir, "--seed", str(seed))).stdout)
     print("  ", queries, flush=True)
+    stock_queries = None
+    if not skip_baselines:
+        stock = measure(this_script("_whoosh_queries", whoosh_dir, "--seed", str(seed)))
+        stock_queries = json.loads(stock.stdout)
+        print("   stock Whoosh:", stock_queries, flush=True)
+        shutil.rmtree(whoosh_dir)
     mixed = [q for qs in make_queries(seed).values() for q in qs]
     random.Random(seed).shuffle(mixed)
     http = "skipped: --skip-http" if skip_http else bench_http(dari_dir, mixed)
@@ -507,6 +535,7 @@ def bench_corpus(corpus: Corpus, work: Path, seed: int, skip_http: bool, skip_ba
         "indexing": [asdict(r) for r in rows],
         "kiwi": kiwi_stats,
         "queries": queries,
+        "stock_queries": stock_queries,
         "http": http,
     }
 
@@ -577,18 +606,23 @@ def print_report(results: list[dict]) -> None:
         print(
             f"| {res['corpus']['name']} | {d / a:.2f}× | {d / b:.2f}× | {k['chars'] / k['analysis_s']:,.0f} |"
         )
-    print("\n| corpus | queries (200 each) | p50 ms | p95 ms | p99 ms | max ms |")
-    print("|---|---|---:|---:|---:|---:|")
+    print(
+        "\n| corpus | queries (200 each) | p50 ms | p95 ms | p99 ms | max ms "
+        "| stock Whoosh p50 / p95 ms | p95 dari/stock |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for res in results:
+        stock = res.get("stock_queries") or {}
         for kind, p in res["queries"].items():
             if "seconds" in p:
-                print(
-                    f"| {res['corpus']['name']} | {kind}: {p['words']} words, {p['seconds']:.1f} s | | | | |"
-                )
+                words = f"{kind}: {p['words']} words, {p['seconds']:.1f} s"
+                print(f"| {res['corpus']['name']} | {words} |" + " |" * 6)
                 continue
+            s = stock.get(kind)
+            versus = f"{s['p50']:.1f} / {s['p95']:.1f} | {p['p95'] / s['p95']:.2f}×" if s else "| "
             print(
                 f"| {res['corpus']['name']} | {kind} | {p['p50']:.1f} | {p['p95']:.1f} | "
-                f"{p['p99']:.1f} | {p['max']:.1f} |"
+                f"{p['p99']:.1f} | {p['max']:.1f} | {versus} |"
             )
     print("\n| corpus | HTTP clients | req/s | p50 ms | p95 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -611,6 +645,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         return child_kiwi([Path(p) for p in argv[1:]])
     if argv and argv[0] == "_queries":
         return child_queries(Path(argv[1]), int(argv[3]))
+    if argv and argv[0] == "_whoosh_queries":
+        return child_whoosh_queries(Path(argv[1]), int(argv[3]))
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(

@@ -7,7 +7,7 @@ pieces in a row (``국제노동기구`` however Kiwi cut it), never one loose mo
 (``고용`` in ``서울고용센터`` is no match for ``고용노동부``).  A phrase is marked where its words stand
 in order.  Passages start and end at word boundaries and never repeat text.
 
-The units come from the query tree (``query_units``), the offsets from ``scoring``.  Imports
+The units come from the query tree (``query_units``), the offsets from ``positions``.  Imports
 ``query``.  Imports ``query``.
 """
 

@@ -4,7 +4,7 @@ Three bonuses, each a pure function of the hits' postings and stored offsets, ad
 score: the query's Hangul bigrams (the ``grams`` field) over the top GRAMS_DEPTH, then over the
 top RERANK_DEPTH of those the typed words found near each other and the neighbouring typed words
 found side by side.  Bonuses are never negative, so hits below the depth stay below.  The weights
-were tuned with benchmarks/quality.py (benchmarks/README.md).  Imports ``scoring``.
+were tuned with benchmarks/quality.py (benchmarks/README.md).  Imports ``positions``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from whoosh.searching import Hit as WhooshHit
 
-from indexer.scoring import matched_offsets, postings_at
+from indexer.positions import body_words, postings_at, word_offsets
 
 GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
@@ -28,20 +28,28 @@ HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (
 
 def reranked(
     searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
-) -> tuple[list[tuple[WhooshHit, float]], HitOffsets]:
-    """``hits`` (best first by BM25F) reordered with the bonuses, and the body offsets read for them."""
+) -> list[tuple[WhooshHit, float]]:
+    """``hits`` (best first by BM25F) reordered with the bonuses.
+
+    The bonuses look at the typed words that ``query`` searches only, so only theirs are read for
+    the RERANK_DEPTH hits: reading the bridge's translations, the fuzzy readings and the compounds'
+    pieces there too was most of a question's time on 20k documents.
+    """
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
     pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
-    offsets = matched_offsets(searcher, query, [hit.docnum for hit in head])
+    searched = set(body_words(searcher, query))
+    offsets = word_offsets(
+        searcher, [word for word in typed if word in searched], [hit.docnum for hit in head]
+    )
     proximity = proximity_bonuses(searcher, head, offsets, set(typed))
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
         (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
         for (hit, score), near, phrase in zip(pooled[:RERANK_DEPTH], proximity, phrases, strict=True)
     )
-    return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]], offsets
+    return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]]
 
 
 def proximity_bonuses(searcher, hits, offsets: HitOffsets, typed_words: set[str]) -> list[float]:
@@ -53,7 +61,7 @@ def proximity_bonuses(searcher, hits, offsets: HitOffsets, typed_words: set[str]
     sentence is about (a paragraph of the article 김영삼 need not repeat his name).
     Only the words as typed count: a compound's 2-syllable pieces also match inside other words
     (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
-    stored (pos, start, end) of ``matched_offsets``.
+    stored (pos, start, end) of ``positions.word_offsets``.
     """
     in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
     bonuses = []

@@ -2,7 +2,7 @@
 a parsed query: collect every match by BM25F (``collector``, ``scoring``), let the rerank bonuses reorder the
 best (``rerank``), give the other language its slots on page one (``bridge``) or order by date
 (``facets``), then mark each shown hit's passage (``highlight``) and name its page (``paging``).
-Imports ``bridge``, ``collector``, ``facets``, ``highlight``, ``paging``, ``rerank`` and ``scoring``.
+Imports ``bridge``, ``collector``, ``facets``, ``highlight``, ``paging``, ``positions`` and ``rerank``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from indexer.collector import collect
 from indexer.facets import Facts, by_date
 from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
+from indexer.positions import matched_offsets
 from indexer.rerank import GRAMS_DEPTH, reranked
-from indexer.scoring import matched_offsets
 
 
 @dataclass
@@ -86,22 +86,19 @@ def ranked_page(
     sort: str = "relevance",
     query_lang: str | None = None,
 ):
-    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of the hits
-    looked at.  By relevance the rerank bonuses reorder the best, then ``query_lang``'s other
-    language gets its slots on page one; by date every match is ordered.  A page past the end is
-    empty."""
+    """Every match (Whoosh's results), the page's (hit, score) and the body offsets of its hits.
+    By relevance the rerank bonuses reorder the best, then ``query_lang``'s other language gets its
+    slots on page one; by date every match is ordered.  A page past the end is empty."""
     depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
     collected = collect(searcher, query, allow, depth)
     if sort == "relevance":
-        ordered, offsets = reranked(searcher, query, list(collected), list(grams), list(typed))
+        ordered = reranked(searcher, query, list(collected), list(grams), list(typed))
         if query_lang:
             ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
     else:
-        ordered, offsets = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest"), {}
+        ordered = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest")
     shown = ordered[(page - 1) * per_page : page * per_page]
-    deeper = [hit.docnum for hit, _ in shown if hit.docnum not in offsets]
-    offsets.update(matched_offsets(searcher, query, deeper))
-    return collected, shown, offsets
+    return collected, shown, matched_offsets(searcher, query, [hit.docnum for hit, _ in shown])
 
 
 def as_hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:

@@ -1,12 +1,13 @@
-"""How a query is scored, fast: every use of Whoosh's internals is here, each pinned to Whoosh's
-own results by tests/test_scoring.py (also on indexes with several segments and deleted documents).
+"""How a query is scored, fast: the scoring room, with ``positions`` (where the words stand in the
+hits) and ``collector`` (the best kept); every use of Whoosh's internals is in these three, each
+pinned to Whoosh's own results by tests/test_scoring.py (also on indexes with several segments and
+deleted documents).
 
 - ``LuceneBM25F``/``NormsScorer``: BM25F with Lucene's idf, each document's length norm from a list.
 - ``FlatOr``: the loose words of a query scored one word at a time, a block of postings at a time,
-  instead of Whoosh's tree of union matchers.
+  instead of Whoosh's tree of union matchers; a compound's better cut (``BetterOf`` of ``Word``s)
+  is taken from its terms' scores the same way.
 - ``BetterOf``: Whoosh's DisjunctionMax with its scoring of other documents' matches fixed.
-- ``postings_at``/``characters_before``/``matched_offsets``: a word's postings positioned on given
-  hits, and their stored offsets, for the rerank bonuses and highlights.
 
 ``scored(query)`` turns what ``query`` parsed into these.  Reads the private attributes of Whoosh's
 W3 leaf matcher: whoosh-reloaded is pinned for it.  Imports ``query``.
@@ -14,15 +15,12 @@ W3 leaf matcher: whoosh-reloaded is pinned for it.  Imports ``query``.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
-from math import log
+from math import inf, log
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.compat import loads
 from whoosh.matching import (
     AndNotMatcher,
     DisjunctionMaxMatcher,
@@ -33,9 +31,8 @@ from whoosh.matching import (
     WrappingMatcher,
 )
 from whoosh.scoring import BM25F, BM25FScorer
-from whoosh.system import _INT_SIZE
 
-from indexer.query import LooseWords
+from indexer.query import LooseWords, Word
 
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable (tuned)
 MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
@@ -153,9 +150,42 @@ def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
         if type(sub) is wq.Or:
             for docnum, score in _summed_scores(sub.subqueries, searcher, context).items():
                 scores[docnum] += score * sub.boost
+        elif (cut := _cut_scores(sub, searcher, context)) is not None:
+            for docnum, score in cut.items():
+                scores[docnum] += score
         else:
             add_scores(sub.matcher(searcher, context), scores)
     return scores
+
+
+def _cut_scores(query: wq.Query, searcher, context) -> dict[int, float] | None:
+    """The scores of a word or a compound of words from its terms' scores (None: another query).
+
+    A ``Word`` (or ``Pieces``) scores the sum of its terms where all of them stand, a ``BetterOf``
+    the better of its cuts, at its boost, as Whoosh's intersection and DisMax matchers score them
+    (but for the last bits: the sum is taken in another order), without their Python calls per
+    match, which were a fifth of a Korean question's time on 20k documents.
+    """
+    if type(query) is wq.Term:
+        scores: dict[int, float] = defaultdict(float)
+        add_scores(query.matcher(searcher, context), scores)
+        return scores
+    if not isinstance(query, Word | BetterOf) or not query.subqueries:
+        return None
+    cuts = [_cut_scores(sub, searcher, context) for sub in query.subqueries]
+    if any(cut is None for cut in cuts):
+        return None
+    if isinstance(query, Word):
+        scores = {docnum: sum(cut[docnum] for cut in cuts) for docnum in set(cuts[0]).intersection(*cuts[1:])}
+    else:
+        scores = {}
+        for cut in cuts:
+            for docnum, score in cut.items():
+                if score > scores.get(docnum, -inf):
+                    scores[docnum] = score
+    if query.boost == 1.0 or len(cuts) == 1:  # Whoosh's matcher of a compound of one is that one's
+        return scores
+    return {docnum: score * query.boost for docnum, score in scores.items()}
 
 
 def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
@@ -265,80 +295,3 @@ class BetterOf(wq.DisjunctionMax):
     def _matcher(self, subs, searcher, context) -> Matcher:
         reader = searcher.reader()
         return self._tree_matcher(subs, BetterOfMatcher, searcher, context, lambda q: q.estimate_size(reader))
-
-
-def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
-    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it
-    (and scored by the searcher's weighting).
-
-    One cursor a segment walks the hits in docnum order: blocks that end before the next hit
-    are passed without being read, and a hit is found in a block by bisection.  Whoosh's
-    ``skip_to`` steps through a block one posting at a time (five method calls each), which
-    made this most of a three-word query's time on 20k documents.
-    """
-    wanted = sorted(docnums)
-    for segment, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
-        if not segment.reader().doc_frequency(fieldname, word):
-            continue
-        end = offset + segment.reader().doc_count_all()
-        local = [docnum - offset for docnum in wanted if offset <= docnum < end]
-        if not local:
-            continue
-        postings = segment.postings(fieldname, word)
-        leaf, _, deleted = raw_postings(postings)
-        for docnum in _positioned(leaf, local):
-            if docnum not in deleted:
-                yield offset + docnum, leaf
-
-
-def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
-    """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
-
-    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
-    the caller's to skip (the leaf does not know them).
-    """
-    targets = iter(docnums)
-    target = next(targets, None)
-    while target is not None and postings.is_active():
-        if target > postings.block_max_id():
-            postings._next_block()  # the block's IDs are never decoded
-            continue
-        postings.id()  # load the block's docnums
-        postings._i = bisect_left(postings._ids, target, postings._i)
-        if postings._ids[postings._i] == target:
-            yield target
-        target = next(targets, None)
-
-
-def characters_before(postings: Matcher, limit: int) -> list[tuple[int, int, int]]:
-    """The (position, start, end) of the current posting's occurrences that start before ``limit``.
-
-    Whoosh's Characters decoding (``value_as("characters")``), stopped at ``limit``: a 10 MB
-    document holds a common word tens of thousands of times, and decoding them all took most of a
-    search that hit it.
-    """
-    value = postings.value()
-    codes = loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
-    found, position, end = [], 0, 0
-    for step, gap, length in codes:
-        position, start = position + step, end + gap
-        if start >= limit:
-            break
-        end = start + length
-        found.append((position, start, end))
-    return found
-
-
-def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
-    """For each shown hit, the query's body words it contains with their stored (pos, start, end).
-
-    Done for the page only: asking Whoosh for every match's terms (``terms=True``) costs a lookup
-    per match and term.
-    """
-    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
-    body = searcher.schema["body"]
-    for _, text in query.existing_terms(searcher.reader(), expand=True, fieldname="body"):
-        word = body.from_bytes(text)
-        for docnum, postings in postings_at(searcher, "body", word, docnums):
-            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
-    return found

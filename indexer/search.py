@@ -8,7 +8,7 @@ each search through the steps, one module each: ``query`` parses and caps what w
 ``rerank`` reorders the best, ``highlight`` marks the page's hits, and ``facets`` counts and
 filters by file.
 Imports ``bridge``, ``facets``, ``forgive``, ``highlight``, ``index``, ``layout``, ``lexicon``,
-``morphemes``, ``paging``, ``query``, ``results``, ``scoring``, ``sources``, ``storage`` and
+``morphemes``, ``paging``, ``positions``, ``query``, ``results``, ``scoring``, ``sources``, ``storage`` and
 ``vocabulary``.
 """
 
@@ -44,6 +44,7 @@ from indexer.lexicon import Lexicon, use_user_lexicon
 from indexer.lexicon import lexicon as process_lexicon
 from indexer.morphemes import SURROGATE, warm_up
 from indexer.paging import marked_pages
+from indexer.positions import matched_offsets
 from indexer.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -57,7 +58,7 @@ from indexer.query import (
     within_budget,
 )
 from indexer.results import Hit, SearchResults, allowed_documents, as_hit, ranked_page
-from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, matched_offsets, scored
+from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitFile, IndexDamaged
 from indexer.vocabulary import VocabularyCache

@@ -3,14 +3,15 @@
 Candidates are indexed stems within one or two edits of the typed word or of its stem (a
 misspelling can stem oddly: ``artifical`` → ``artif``); the winner is written as the documents
 write it, the spelling closest to what was typed.  ``forgive`` decides which words of a query are
-looked up.  Imports ``scoring``.
+looked up.  Imports ``positions`` and ``scoring``.
 """
 
 from __future__ import annotations
 
 from whoosh.support.levenshtein import distance
 
-from indexer.scoring import MAX_MATCH_CHARS, characters_before
+from indexer.positions import characters_before
+from indexer.scoring import MAX_MATCH_CHARS
 
 CANDIDATES = 8  # nearest stems whose spellings are compared
 SPELLING_DOCS = 2  # documents read for how they spell a stem

@@ -44,6 +44,7 @@ FLOW = [
     "indexer.index",
     "indexer.query",
     "indexer.scoring",
+    "indexer.positions",
     "indexer.collector",
     "indexer.synonyms",
     "indexer.bridge",

@@ -22,6 +22,7 @@ from whoosh.scoring import BM25F
 from indexer.analysis import make_bigram_analyzer
 from indexer.collector import CountingTopCollector
 from indexer.index import reindex
+from indexer.positions import characters_before, postings_at
 from indexer.query import Word, expand_wildcards
 from indexer.schema import BigramField
 from indexer.scoring import (
@@ -30,8 +31,6 @@ from indexer.scoring import (
     BetterOf,
     FlatOr,
     LuceneBM25F,
-    characters_before,
-    postings_at,
     raw_postings,
     scored,
 )

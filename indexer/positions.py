@@ -1,0 +1,106 @@
+"""Where a query's words stand in given hits: a word's postings positioned on the hits, and their
+stored (position, start, end), for the rerank bonuses and the highlights.  Part of the scoring room:
+reads the private attributes of Whoosh's W3 leaf matcher, as ``scoring`` does (whoosh-reloaded is
+pinned for it; tests/test_scoring.py checks them against Whoosh's own reading, also on indexes with
+several segments and deleted documents).  Imports ``scoring``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.matching import Matcher
+from whoosh.system import _INT_SIZE
+
+from indexer.scoring import MAX_MATCH_CHARS, raw_postings
+
+
+def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
+    """(docnum, postings) for each of ``docnums`` holding ``word``, the postings positioned on it
+    (and scored by the searcher's weighting).
+
+    One cursor a segment walks the hits in docnum order: blocks that end before the next hit
+    are passed without being read, and a hit is found in a block by bisection.  Whoosh's
+    ``skip_to`` steps through a block one posting at a time (five method calls each), which
+    made this most of a three-word query's time on 20k documents.
+    """
+    wanted = sorted(docnums)
+    for segment, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
+        if not segment.reader().doc_frequency(fieldname, word):
+            continue
+        end = offset + segment.reader().doc_count_all()
+        local = [docnum - offset for docnum in wanted if offset <= docnum < end]
+        if not local:
+            continue
+        postings = segment.postings(fieldname, word)
+        leaf, _, deleted = raw_postings(postings)
+        for docnum in _positioned(leaf, local):
+            if docnum not in deleted:
+                yield offset + docnum, leaf
+
+
+def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
+    """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
+
+    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
+    the caller's to skip (the leaf does not know them).
+    """
+    targets = iter(docnums)
+    target = next(targets, None)
+    while target is not None and postings.is_active():
+        if target > postings.block_max_id():
+            postings._next_block()  # the block's IDs are never decoded
+            continue
+        postings.id()  # load the block's docnums
+        postings._i = bisect_left(postings._ids, target, postings._i)
+        if postings._ids[postings._i] == target:
+            yield target
+        target = next(targets, None)
+
+
+def characters_before(postings: Matcher, limit: int) -> list[tuple[int, int, int]]:
+    """The (position, start, end) of the current posting's occurrences that start before ``limit``.
+
+    Whoosh's Characters decoding (``value_as("characters")``), stopped at ``limit``: a 10 MB
+    document holds a common word tens of thousands of times, and decoding them all took most of a
+    search that hit it.
+    """
+    value = postings.value()
+    codes = loads((value if value.endswith(b".") else value + b".")[_INT_SIZE:])
+    found, position, end = [], 0, 0
+    for step, gap, length in codes:
+        position, start = position + step, end + gap
+        if start >= limit:
+            break
+        end = start + length
+        found.append((position, start, end))
+    return found
+
+
+def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
+    """For each shown hit, the query's body words it contains with their stored (pos, start, end).
+
+    Done for the page only: asking Whoosh for every match's terms (``terms=True``) costs a lookup
+    per match and term.
+    """
+    return word_offsets(searcher, body_words(searcher, query), docnums)
+
+
+def body_words(searcher, query: wq.Query) -> list[str]:
+    """The indexed body words ``query`` searches (its wildcards' expansions included)."""
+    body = searcher.schema["body"]
+    terms = query.existing_terms(searcher.reader(), expand=True, fieldname="body")
+    return [body.from_bytes(text) for _, text in terms]
+
+
+def word_offsets(searcher, words: list[str], docnums: list[int]) -> dict[int, dict[str, list]]:
+    """For each of ``docnums``, which of ``words`` its body holds, with their stored (pos, start, end)."""
+    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
+    for word in dict.fromkeys(words):
+        for docnum, postings in postings_at(searcher, "body", word, docnums):
+            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
+    return found

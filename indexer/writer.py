@@ -13,7 +13,7 @@ import threading
 import time
 from array import array
 from itertools import groupby
-from operator import itemgetter
+from operator import itemgetter, sub
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
@@ -23,7 +23,6 @@ from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.util.numlists import delta_encode
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from indexer.morphemes import has_hangul, warm_up
@@ -103,27 +102,28 @@ class BulkFieldWriter(W3FieldWriter):
         chunks = [WHOOSH3_HEADER_MAGIC]
         total = maxweight = 0
         for first in range(0, len(postings), limit):
-            block = postings[first : first + limit]
-            weights = array("f", [weight for _, _, _, weight, _ in block])
+            _, _, ids, raw_weights, values = zip(*postings[first : first + limit], strict=True)
+            weights = array("f", raw_weights)
             total += sum(weights)
-            blockmax = max(0, *(weight for _, _, _, weight, _ in block))
+            heaviest = max(raw_weights)
+            blockmax = heaviest if heaviest > 0 else 0  # add_posting's running maximum from 0
             maxweight = max(maxweight, blockmax)
-            ids = [docnum for _, _, docnum, _, _ in block]
-            values = [value for *_, value in block if value]
             if fixed_size is None or fixed_size < 0:
-                packed_values = tuple(values)
+                values = tuple(filter(None, values))
             else:
-                packed_values = b"".join(values) if fixed_size else None
-            if all(w == 1.0 for w in weights):
+                values = b"".join(filter(None, values)) if fixed_size else None
+            n = len(ids)
+            if weights.count(1.0) == n:
                 packed_weights = None
-            elif all(w == weights[0] for w in weights):
+            elif weights.count(weights[0]) == n:
                 packed_weights = weights[0]
             else:
                 packed_weights = tuple(weights)
-            data = dumps((tuple(delta_encode(ids)), packed_weights, packed_values), 2)
-            info = dumps((len(ids), ids[-1], blockmax, 0, NO_LENGTH, ZERO_LENGTH), 2)
-            last = first + limit >= len(postings)
-            chunks += [pack_int(-(len(info) + len(data)) if last else len(info) + len(data)), info, data]
+            deltas = tuple(map(sub, ids, (0, *ids[:-1])))
+            data = dumps((deltas, packed_weights, values), 2)
+            info = dumps((n, ids[-1], blockmax, 0, NO_LENGTH, ZERO_LENGTH), 2)
+            size = len(info) + len(data)
+            chunks += [pack_int(-size if first + limit >= len(postings) else size), info, data]
         written = b"".join(chunks)
         start = self._postfile.tell()
         self._postfile.write(written)

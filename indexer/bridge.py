@@ -61,6 +61,7 @@ class Translated(NamedTuple):
     terms: list[str]  # the index terms searched (``정책``; ``polici``)
     shown: list[str]  # those as a person reads them (``policy``, not ``polici``)
     weight: float
+    source: str  # the query's index terms translated (``polici``; ``secretari general``)
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Bridge:
         added = self.translations(text, searcher, excluded.union(*scoped))
         if not added:
             return Bridged(tree)
-        groups = [_group(found.terms, found.weight) for found in added]
+        groups = [_group(found.terms, found.weight, found.source) for found in added]
         shown: dict[str, list[str]] = defaultdict(list)
         for found in added:  # ``labor labour`` both read as labor
             shown[found.typed] = list(dict.fromkeys([*shown[found.typed], *found.shown]))
@@ -129,11 +130,11 @@ class Bridge:
                     # Korean morphemes read as words; English stems do not (``polici``): as typed.
                     written = source if korean else text[spans[start][0] : spans[start + size - 1][1]]
                     shown = [self.lexicon.shown(option) for option in options]
-                    found[source] = Translated(written, options, shown, BRIDGE_WEIGHT)
+                    found[source] = Translated(written, options, shown, BRIDGE_WEIGHT, " ".join(words))
                     covered |= span if size > 1 else set()
         for name, other in self._names_in(text, tokens, reader, excluded).items():
             shown = [word if has_hangul(word) else word.capitalize() for word in other]
-            found.setdefault(name, Translated(name, other, shown, NAME_WEIGHT))
+            found.setdefault(name, Translated(name, other, shown, NAME_WEIGHT, name))
         return list(found.values())
 
     def options(self, source: str, reader) -> list[str]:
@@ -257,9 +258,12 @@ def _useful(reader, translation: str) -> bool:
     return all(0 < df <= limit for df in frequencies)
 
 
-def _group(translations: list[str], weight: float) -> wq.Query:
-    """The translations as one synonym group in the body and, less, in the title."""
-    fields = [SynonymGroup([_member(name, t) for t in translations], boost=boost) for name, boost in _FIELDS]
+def _group(translations: list[str], weight: float, source: str = "") -> wq.Query:
+    """The translations (of ``source``) as one synonym group in the body and, less, in the title."""
+    fields = [
+        SynonymGroup([_member(name, t) for t in translations], boost=boost, source=source)
+        for name, boost in _FIELDS
+    ]
     return wq.Or(fields, boost=weight)
 
 

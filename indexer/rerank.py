@@ -2,9 +2,11 @@
 
 Three bonuses, each a pure function of the hits' postings and stored offsets, added to the BM25F
 score: the query's Hangul bigrams (the ``grams`` field) over the top GRAMS_DEPTH, then over the
-top RERANK_DEPTH of those the typed words found near each other and the neighbouring typed words
-found side by side.  Bonuses are never negative, so hits below the depth stay below.  The weights
-were tuned with benchmarks/quality.py (benchmarks/README.md).  Imports ``positions``.
+top RERANK_DEPTH of those the query's words found near each other (typed, or through the bridge's
+translations: the synonym groups) and the neighbouring typed words found side by side.  Bonuses
+are never negative, so hits below the depth stay below.  The weights were tuned with
+benchmarks/quality.py and benchmarks/crosslingual.py (benchmarks/README.md).
+Imports ``positions`` and ``synonyms``.
 """
 
 from __future__ import annotations
@@ -15,15 +17,21 @@ from itertools import pairwise
 from whoosh.searching import Hit as WhooshHit
 
 from indexer.positions import body_words, postings_at, word_offsets
+from indexer.synonyms import SynonymGroup
 
 GRAMS_BOOST = 1.0
 PROXIMITY_WEIGHT = 2.0
 PROXIMITY_WINDOW = 15  # positions (kept words): about a sentence
 PHRASE_WEIGHT = 1.0
-GRAMS_DEPTH = 200  # the best hits that the bigram bonus reorders (it reads only postings) …
-RERANK_DEPTH = 100  # … and the best of those that the proximity and phrase bonuses reorder
+TRANSLATED_SHARE = 0.7  # a translated word against a typed one (at 1.0 the Korean seed beat the English)
+# The best hits that the bigram bonus reorders (it reads only postings), and the best of those that
+# the proximity and phrase bonuses reorder.  Halved from 200/100 (tuned for a 10-hit page):
+# korquad nDCG@10 −.0006, squad and cranfield ±0, a third of a question's rerank time at 20k.
+GRAMS_DEPTH = 100
+RERANK_DEPTH = 50
 
 HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
+Units = dict[str, tuple[str, float]]  # body word → the query word it stands for, and that one's idf
 
 
 def reranked(
@@ -31,19 +39,20 @@ def reranked(
 ) -> list[tuple[WhooshHit, float]]:
     """``hits`` (best first by BM25F) reordered with the bonuses.
 
-    The bonuses look at the typed words that ``query`` searches only, so only theirs are read for
-    the RERANK_DEPTH hits: reading the bridge's translations, the fuzzy readings and the compounds'
-    pieces there too was most of a question's time on 20k documents.
+    The bonuses look at the typed words that ``query`` searches and the bridge's translations of
+    them only, so only theirs are read for the RERANK_DEPTH hits: reading the fuzzy readings and
+    the compounds' pieces there too was most of a question's time on 20k documents.
     """
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
     pooled = _best_first((hit, hit.score + GRAMS_BOOST * bigrams[hit.docnum]) for hit in pool)
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
     searched = set(body_words(searcher, query))
+    units = word_units(searcher, query, typed)
     offsets = word_offsets(
-        searcher, [word for word in typed if word in searched], [hit.docnum for hit in head]
+        searcher, [word for word in units if word in searched], [hit.docnum for hit in head]
     )
-    proximity = proximity_bonuses(searcher, head, offsets, set(typed))
+    proximity = proximity_bonuses(searcher, head, offsets, units)
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
         (hit, score + PROXIMITY_WEIGHT * near + PHRASE_WEIGHT * phrase)
@@ -52,31 +61,68 @@ def reranked(
     return rescored + pooled[RERANK_DEPTH:] + [(hit, hit.score) for hit in hits[GRAMS_DEPTH:]]
 
 
-def proximity_bonuses(searcher, hits, offsets: HitOffsets, typed_words: set[str]) -> list[float]:
-    """Per hit, the idf sum of the distinct typed words in its best PROXIMITY_WINDOW positions.
+def proximity_bonuses(searcher, hits, offsets: HitOffsets, units: Units) -> list[float]:
+    """Per hit, the idf sum of the distinct query words in its best PROXIMITY_WINDOW positions, a
+    query word found as typed or through its translations alike (``word_units``).
 
     A question's words tend to meet in the one sentence that answers it, while a passage that
     only mentions the same topic spreads them out; plain BM25 does not see where words are.
-    A typed word in the title counts as present in every window: the title is what each
+    A query word in the title counts as present in every window: the title is what each
     sentence is about (a paragraph of the article 김영삼 need not repeat his name).
-    Only the words as typed count: a compound's 2-syllable pieces also match inside other words
-    (대통 of 대통령 in 대통합), which brought unrelated passages up.  Positions come from the
-    stored (pos, start, end) of ``positions.word_offsets``.
+    Only the words as typed and their translations count: a compound's 2-syllable pieces also
+    match inside other words (대통 of 대통령 in 대통합), which brought unrelated passages up.
+    Positions come from the stored (pos, start, end) of ``positions.word_offsets``.
     """
-    in_title = title_matches(searcher, typed_words, [hit.docnum for hit in hits])
+    in_title = title_matches(searcher, set(units), [hit.docnum for hit in hits])
     bonuses = []
     for hit in hits:
-        titled = in_title[hit.docnum]
-        words = {
+        titled = _unit_idfs(units, in_title[hit.docnum])
+        body = {
             word: spans
             for word, spans in offsets[hit.docnum].items()
-            if word in typed_words and word not in titled
+            if word in units and units[word][0] not in titled
         }
-        idfs = {word: searcher.idf("body", word) for word in words}
-        occurrences = sorted((pos, word) for word, spans in words.items() for pos, _, _ in spans)
-        window = _best_window(occurrences, idfs, PROXIMITY_WINDOW)
-        bonuses.append(window + sum(searcher.idf("body", word) for word in titled))
+        idfs = _unit_idfs(units, body)
+        occurrences = [(pos, units[word][0]) for word, spans in body.items() for pos, _, _ in spans]
+        window = _best_window(sorted(occurrences), idfs, PROXIMITY_WINDOW)
+        bonuses.append(window + sum(titled.values()))
     return bonuses
+
+
+def word_units(searcher, query, typed: list[str]) -> Units:
+    """The typed words and the body words of the query's synonym groups, each mapped to the query
+    word it translates: a source word counts once, however many of its translations, or it and
+    they, a document holds.  A translated word weighs TRANSLATED_SHARE of its group's idf (of the
+    union of its translations' documents, as BM25 scores the group): a stray sense that is rare
+    (two → 너희) is not worth more than the common ones beside it (명, 개), and in a mixed index
+    the document holding the typed words stays above its translation.
+
+    Without its translations, a bridged query's proximity bonus went to documents of the other
+    language that happen to quote a typed word (an English title above a Korean text) and never
+    to the twin holding the translations side by side.
+    """
+    units: Units = {word: (word, searcher.idf("body", word)) for word in typed}
+    pending = [query]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, SynonymGroup):
+            if node.source and node.fieldname == "body":
+                unit = (node.source, TRANSLATED_SHARE * node.idf(searcher))
+                units.update((leaf.text, unit) for leaf in node.leaves() if leaf.text not in units)
+        elif not node.is_leaf():
+            pending.extend(node.children())
+    return units
+
+
+def _unit_idfs(units: Units, words) -> dict[str, float]:
+    """The query words that ``words`` (a hit's) stand for, each with its idf (a typed word and its
+    translations both held: the larger)."""
+    idfs: dict[str, float] = {}
+    for word in words:
+        if word in units:
+            unit, idf = units[word]
+            idfs[unit] = max(idfs.get(unit, 0.0), idf)
+    return idfs
 
 
 def phrase_bonuses(searcher, hits, offsets: HitOffsets, typed: list[str]) -> list[float]:

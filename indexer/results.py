@@ -19,7 +19,7 @@ from indexer.facets import Facts, by_date
 from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
 from indexer.positions import matched_offsets
-from indexer.rerank import GRAMS_DEPTH, reranked
+from indexer.rerank import reranked
 
 
 @dataclass
@@ -60,6 +60,8 @@ class SearchResults:
         return shown
 
 
+COLLECTED = 200  # best hits kept: the rerank's pool, and below it the other language's for page one
+
 # Whoosh's FilterCollector reads an empty allow set as "no filter", so a filter that leaves no
 # document (``type=pdf`` with no PDFs, ``lang:`` of a language none has) let every match through.
 NOTHING = (-1,)  # a document number no document has
@@ -89,7 +91,7 @@ def ranked_page(
     """Every match (Whoosh's results), the page's (hit, score) and the body offsets of its hits.
     By relevance the rerank bonuses reorder the best, then ``query_lang``'s other language gets its
     slots on page one; by date every match is ordered.  A page past the end is empty."""
-    depth = max(page * per_page, GRAMS_DEPTH) if sort == "relevance" else None  # None: all, by date
+    depth = max(page * per_page, COLLECTED) if sort == "relevance" else None  # None: all, by date
     collected = collect(searcher, query, allow, depth)
     if sort == "relevance":
         ordered = reranked(searcher, query, list(collected), list(grams), list(typed))

@@ -38,10 +38,11 @@ K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones s
 MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
 
 
-def scored(query: wq.Query) -> wq.Query:
+def scored(query: wq.Query) -> FlatOr:
     """``query`` with its loose words as a FlatOr, each DisjunctionMax as a BetterOf and each
-    exclusion as Excluding."""
-    return query.accept(_fast)
+    exclusion as Excluding; a query of one word is a FlatOr of it, so its scores are listed too."""
+    fast = query.accept(_fast)
+    return fast if type(fast) is FlatOr else FlatOr([fast])
 
 
 def _fast(node: wq.Query) -> wq.Query:
@@ -112,9 +113,21 @@ class NormsScorer(BM25FScorer):
     its norms: Whoosh looks the field length up in a column for every posting scored."""
 
     def __init__(self, searcher, fieldname, text, B, K1, qf, norms: list[float]) -> None:
-        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        # Not BM25FScorer's own set-up: it reads the term's info once more for a best score that
+        # only Whoosh's block skipping asks for (a question made ~170 scorers, a tenth of its time).
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.avg_field_length(fieldname) or 1
+        self.B, self.K1, self.qf = B, K1, qf
         self._norms = norms
         self._k1_plus_1 = K1 + 1
+        self._term = searcher, fieldname, text
+
+    def max_quality(self) -> float:
+        """The term's best score, as BM25FScorer's set-up computes it, when first asked."""
+        searcher, fieldname, text = self._term
+        info = searcher.term_info(fieldname, text)
+        return self._score(info.max_weight(), info.min_length())
 
     def score(self, matcher) -> float:
         tf = matcher.weight()
@@ -132,14 +145,24 @@ class FlatOr(wq.Or):
     ``exclude_negations`` long before ranking was tuned, and the tuning holds without it.)
     """
 
+    def matcher(self, searcher, context=None) -> Matcher:
+        if len(self.subqueries) == 1 and not _unscored(context):
+            # Whoosh gives a compound of one query that query's matcher, which lists no scores.
+            return self._matcher(self.subqueries, searcher, context)
+        return super().matcher(searcher, context)
+
     def _matcher(self, subs, searcher, context) -> Matcher:
-        if context is not None and context.weighting is None:  # unscored, e.g. as a filter
+        if _unscored(context):  # e.g. as a filter
             return super()._matcher(subs, searcher, context)
         scores = _summed_scores(subs, searcher, context)
         if not scores:
             return NullMatcher()
         docnums = sorted(scores)
         return ListMatcher(docnums, [scores[docnum] * self.boost for docnum in docnums])
+
+
+def _unscored(context) -> bool:
+    return context is not None and context.weighting is None
 
 
 def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:

@@ -275,7 +275,7 @@ class SearchEngine:
             page,
             per_page,
             forgiven.suggestion,
-            facets=count_facets(facts, collected.docs()),
+            facets=count_facets(self._facts.kinds(searcher), collected.docs()),
             sort=sort,
             bridged=bridged.added,
             corrected=forgiven.corrected,

@@ -31,9 +31,15 @@ class SynonymGroup(wq.CompoundQuery):
 
     JOINT = " | "
 
-    def __init__(self, subqueries, boost: float = 1.0) -> None:
+    def __init__(self, subqueries, boost: float = 1.0, source: str = "") -> None:
+        """``source``: the query word (or run of words) these translate, which the rerank counts
+        once however many of its translations a document holds."""
         super().__init__(subqueries, boost=boost)
+        self.source = source
         self._cache: tuple[object, dict[int, tuple[float, SegmentTfs]]] | None = None
+
+    def apply(self, fn) -> SynonymGroup:
+        return type(self)([fn(q) for q in self.subqueries], boost=self.boost, source=self.source)
 
     @property
     def fieldname(self) -> str:
@@ -56,6 +62,11 @@ class SynonymGroup(wq.CompoundQuery):
             return NullMatcher()
         scores = [idf * (tfs[d] * k1_plus_1) / (tfs[d] + norms[d]) * self.boost for d in docnums]
         return ListMatcher(docnums, scores)
+
+    def idf(self, searcher) -> float:
+        """The group's idf in ``searcher``'s index: of the union of its members' documents."""
+        self._segment_tfs(searcher)
+        return next(iter(self._cache[1].values()), (0.0,))[0]
 
     def _segment_tfs(self, searcher) -> tuple[float, SegmentTfs]:
         """The group's idf and ``searcher``'s segment's tfs, read for every segment on first use

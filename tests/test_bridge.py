@@ -190,3 +190,22 @@ def test_cli_search_takes_a_user_lexicon(seeds_index: Path, tmp_path: Path, monk
         assert KO in [hit["id"] for hit in found["hits"]]
     finally:
         lexicon.cache_clear()
+
+
+def test_a_twin_holding_the_translations_beats_a_text_quoting_one_typed_word(tmp_path: Path) -> None:
+    """The proximity bonus counts a query word found through its translations as found: the Korean
+    sentence on the flood damage at the coast ranks above a Korean text that quotes ``Coast`` (an
+    English film title), which the typed word alone once carried to the top."""
+    corpus = tmp_path / "docs.jsonl"
+    texts = [
+        "영화 Coast 의 감독이 서울에 왔다.",
+        "해안 지역에 홍수 피해가 컸다.",
+        "봄이 왔다.",
+        "시장이 열렸다.",
+        "학교에 갔다.",
+    ]
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": t}) + "\n" for n, t in enumerate(texts)))
+    reindex([corpus], tmp_path / "index")
+    found = SearchEngine(tmp_path / "index").search("flood damage on the coast")
+    assert {"flood", "damage"} <= set(found.bridged)
+    assert ids(found)[:2] == ["d1", "d0"]

@@ -8,8 +8,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3FieldWriter
 
+from indexer import rerank
 from indexer.index import bundled_seeds, open_index, reindex
-from indexer.rerank import RERANK_DEPTH
 from indexer.schema import make_schema
 from indexer.search import SearchEngine
 from indexer.writer import BATCH_DOCS, LeanCodec, ParallelWriter
@@ -111,11 +111,13 @@ def test_cancelled_parallel_writer_stops_its_workers(tmp_path: Path) -> None:
     assert whoosh_index.open_dir(str(index_dir)).doc_count() == BATCH_DOCS * 2
 
 
-def test_a_parallel_index_ranks_and_highlights_as_one_segment_does(tmp_path: Path) -> None:
+def test_a_parallel_index_ranks_and_highlights_as_one_segment_does(tmp_path: Path, monkeypatch) -> None:
     # The same scores and snippets, whichever segment a hit is in: the bonuses read postings one
     # segment at a time, and Whoosh's DisMax once scored a compound by its whole word's score in
     # another document, which depended on the segments.  (Fewer hits than the reranked depth,
-    # so ties at its edge cannot change which documents are shown.)
+    # so ties at its edge cannot change which documents are shown: it is deepened for that.)
+    monkeypatch.setattr(rerank, "GRAMS_DEPTH", 200)
+    monkeypatch.setattr(rerank, "RERANK_DEPTH", 100)
     corpus = write_corpus(tmp_path, BATCH_DOCS * 2 + 50)
     reindex([corpus], tmp_path / "serial", procs=1)
     reindex([corpus], tmp_path / "parallel", procs=2)
@@ -123,7 +125,7 @@ def test_a_parallel_index_ranks_and_highlights_as_one_segment_does(tmp_path: Pat
     for query in ("국제노동기구와 협력", "사람중심 인공지능", "고용노동부 장관", "Global Accelerator"):
         # Without the bridge: its translations bring more hits than the reranked depth.
         one, two = (engine.search(query, per_page=100, bridge=False) for engine in (serial, parallel))
-        assert 10 < one.total < RERANK_DEPTH
+        assert 10 < one.total < rerank.RERANK_DEPTH
         assert {hit.id: (hit.score, hit.snippet) for hit in two.hits} == {
             hit.id: (hit.score, hit.snippet) for hit in one.hits
         }

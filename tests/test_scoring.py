@@ -238,9 +238,12 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
             wq.Term("body", "labor"),
             wq.Term("body", "협력"),
             Word([wq.Term("body", "decent"), wq.Term("body", "work")]),
-        ]
+        ],
+        source="노동",
     )
     assert len(expected) > 50 and all_scores(engine, group) == pytest.approx(expected, rel=1e-9)
+    assert group.idf(searcher) == pytest.approx(idf, rel=1e-12)  # what the rerank weighs it by
+    assert group.apply(lambda member: member).source == "노동"  # kept through Query.accept
 
 
 def stock_postings_all(reader, word: str) -> list[tuple[int, float]]:

@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 import Stemmer
 from whoosh.analysis import Filter, Token, Tokenizer
 
-from indexer.hanja import HanjaReadingFilter
+from indexer.hanja import HanjaReadingFilter, reading_aliases
 from indexer.morphemes import HANGUL_RUN, HANGUL_SYLLABLES, LEMMA_TAGS, Span, bilingual_spans, nfc
 from indexer.spelling import canonical_spelling, fold_accents
 
@@ -147,22 +147,36 @@ class CompoundPartsFilter(Filter):
     def _flush(run: list[Token]) -> Iterator[Token]:
         if not run:
             return
-        word = "".join(t.text for t in run)
-        surface_ok = sum(t.endchar - t.startchar for t in run) == len(word)
-        pieces = compound_pieces(word) if surface_ok else []
-        whole = {(t.startchar, t.text) for t in run}
-        start = run[0].startchar
-        owner = 0
-        for token in run:
+        for token, pieces in zip(
+            run, run_pieces([(t.startchar, t.endchar, t.text) for t in run]), strict=True
+        ):
             yield token
-            while owner < len(pieces) and start + owner < token.endchar:
-                piece_start = start + owner
-                if (piece_start, pieces[owner]) not in whole:
-                    piece = token.copy()
-                    piece.text, piece.tag, piece.piece = pieces[owner], "PIECE", True
-                    piece.startchar, piece.endchar = piece_start, piece_start + 2
-                    yield piece
-                owner += 1
+            for text, start in pieces:
+                piece = token.copy()
+                piece.text, piece.tag, piece.piece = text, "PIECE", True
+                piece.startchar, piece.endchar = start, start + 2
+                yield piece
+
+
+def run_pieces(run: list[tuple[int, int, str]]) -> list[list[tuple[str, int]]]:
+    """For each (start, end, text) of a run of touching noun morphemes, the (piece, start) of the
+    2-syllable pieces of the run that start in it and are no morpheme of the run already; none when
+    Kiwi restored letters (the morphemes' texts are not the surface)."""
+    word = "".join(text for _, _, text in run)
+    surface_ok = sum(end - start for start, end, _ in run) == len(word)
+    pieces = compound_pieces(word) if surface_ok else []
+    whole = {(start, text) for start, _, text in run}
+    start = run[0][0]
+    owner = 0
+    owned: list[list[tuple[str, int]]] = []
+    for _, end, _ in run:
+        mine = []
+        while owner < len(pieces) and start + owner < end:
+            if (start + owner, pieces[owner]) not in whole:
+                mine.append((pieces[owner], start + owner))
+            owner += 1
+        owned.append(mine)
+    return owned
 
 
 class ContentFilter(Filter):
@@ -185,6 +199,7 @@ def latin_term(word: str) -> str | None:
     return _stemmer().stemWord(canonical_spelling(fold_accents(term)))
 
 
+@lru_cache(maxsize=200_000)  # every Latin word of every document, for the words field
 def latin_surface(word: str) -> str:
     """A Latin word as written, for forgiving search's vocabulary: lowercased, possessive, apostrophes,
     a joined prefix's hyphen and accents gone (Beyoncé's → beyonce), neither respelt nor stemmed."""
@@ -235,6 +250,67 @@ def make_analyzer():
         | LatinFilter()
         | PositionFilter()
     )
+
+
+Occurrence = tuple[str, int, int, int]  # (term, position, startchar, endchar) of one indexed term
+
+
+def index_terms(value: str) -> list[Occurrence]:
+    """What ``make_analyzer()`` yields for ``value`` in index mode, as tuples instead of Tokens.
+
+    A document's title and body are indexed through this (``schema.MorphemeField``): the same
+    terms at the same positions and characters, in the same order (tests/test_analysis.py compares
+    both on the corpora), for a third of the filters' CPU.  It runs the filters' steps in their
+    order: each span, then its Hanja readings (read off the word as the filters after
+    ``HanjaReadingFilter`` left it), through the compound runs, the content tags, the Latin terms
+    and the positions.
+    """
+    occurrences: list[Occurrence] = []
+    pos = -1
+    run: list[Span] = []
+
+    def keep(start: int, end: int, text: str, tag: str, piece: bool) -> str:
+        nonlocal pos
+        if not piece and tag not in CONTENT_TAGS:
+            return text
+        if tag in LATIN_TAGS:
+            term = latin_term(text)
+            if term is None:
+                return text
+            text = term
+        elif tag == "SH":
+            text = text.lower()
+        if not piece:
+            pos += 1
+        occurrences.append((text, max(pos, 0), start, end))
+        return text
+
+    def flush() -> None:
+        for (start, end, text, tag), pieces in zip(run, run_pieces([r[:3] for r in run]), strict=True):
+            keep(start, end, text, tag, False)
+            for piece, piece_start in pieces:
+                keep(piece_start, piece_start + 2, piece, "PIECE", True)
+
+    def step(start: int, end: int, text: str, tag: str, piece: bool) -> str:
+        nonlocal run
+        if tag in COMPOUND_TAGS and (not run or run[-1][1] == start):
+            run.append((start, end, text, tag))
+            return text
+        if run:
+            flush()
+        if tag in COMPOUND_TAGS:
+            run = [(start, end, text, tag)]
+            return text
+        run = []
+        return keep(start, end, text, tag, piece)
+
+    for start, end, text, tag in bilingual_spans(nfc(value)):
+        seen = step(start, end, text, tag, False)
+        for alias in reading_aliases(seen, start):
+            step(*alias, True)
+    if run:
+        flush()
+    return occurrences
 
 
 class HangulBigramTokenizer(SpanTokenizer):

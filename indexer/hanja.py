@@ -81,9 +81,22 @@ def _initial_sound(syllable: str) -> str:
     return syllable
 
 
+def reading_aliases(word: str, start: int) -> list[tuple[int, int, str, str]]:
+    """The (start, end, text, tag) the index adds after the Hanja word ``word`` at ``start``: its
+    Hangul reading, then for 3+ ideographs the readings of its 2-syllable pieces (``piece_readings``),
+    all over its characters; none for a word that is not all Hanja or has no reading."""
+    if not HANJA_WORD.match(word) or (reading := hangul_reading(word)) is None:
+        return []
+    aliases = [(start, start + len(reading), reading, READING_TAG)]
+    if len(word) >= 3:
+        for offset, pieces in enumerate(piece_readings(word)):
+            aliases.extend((start + offset, start + offset + len(p), p, "PIECE") for p in sorted(pieces))
+    return aliases
+
+
 class HanjaReadingFilter(Filter):
     """At index time, follow each Hanja word with its Hangul reading and, for 3+ ideographs, the
-    readings of its 2-syllable pieces (``piece_readings``): the initial-sound rule applies where a
+    readings of its 2-syllable pieces (``reading_aliases``): the initial-sound rule applies where a
     word inside a compound starts, which no table says (國際勞動機構 is 국제노동기구, though 勞 alone
     reads 로), and a query's compound is matched by its pieces (``CompoundPartsFilter``).  All at
     the Hanja word's position (``piece``s, as a compound's parts are) and over its characters."""
@@ -91,21 +104,10 @@ class HanjaReadingFilter(Filter):
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for token in tokens:
             yield token
-            if token.mode != "index" or not HANJA_WORD.match(token.text):
+            if token.mode != "index":
                 continue
-            reading = hangul_reading(token.text)
-            if reading is None:
-                continue
-            yield _alias(token, reading, READING_TAG, token.startchar)
-            if len(token.text) < 3:
-                continue
-            for start, pieces in enumerate(piece_readings(token.text)):
-                for piece in sorted(pieces):
-                    yield _alias(token, piece, "PIECE", token.startchar + start)
-
-
-def _alias(token: Token, text: str, tag: str, start: int) -> Token:
-    alias = token.copy()
-    alias.text, alias.tag, alias.piece = text, tag, True
-    alias.startchar, alias.endchar = start, start + len(text)
-    return alias
+            for start, end, text, tag in reading_aliases(token.text, token.startchar):
+                alias = token.copy()
+                alias.text, alias.tag, alias.piece = text, tag, True
+                alias.startchar, alias.endchar = start, end
+                yield alias

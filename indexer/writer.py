@@ -11,12 +11,18 @@ import os
 import queue
 import threading
 import time
+from array import array
+from itertools import groupby
+from operator import itemgetter, sub
 from pathlib import Path
 
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.compat import dumps
 from whoosh.fields import Schema
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from indexer.morphemes import has_hangul, warm_up
@@ -31,6 +37,7 @@ MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
+NO_LENGTH, ZERO_LENGTH = length_to_byte(None), length_to_byte(0)  # a lean block's length bytes
 
 
 class IndexLocked(Exception):
@@ -60,6 +67,69 @@ class LeanCodec(W3Codec):
 
     def __init__(self) -> None:
         super().__init__(compression=0)
+
+    def field_writer(self, storage, segment) -> W3FieldWriter:
+        return BulkFieldWriter(self, storage, segment)
+
+
+class BulkFieldWriter(W3FieldWriter):
+    """Whoosh's field writer, writing each term's postings in one go: the same files for a fifth
+    less CPU in the commit's posting loop, which is over half of what indexing spends beyond Kiwi.
+
+    Whoosh makes a call (and four type checks) per posting and a dozen per term; here a term is
+    one pass over its postings, its blocks written as ``W3PostingsWriter._write_block`` writes them
+    for ``LeanCodec`` (no compression, every length 0, as ``length_stats`` is off) and its term
+    info as ``finish_postings`` fills it.  tests/test_parallel_index.py compares the bytes.
+    """
+
+    def add_postings(self, schema, lengths, items) -> None:
+        if lengths is not None:
+            return super().add_postings(schema, lengths, items)
+        fixed_size = None
+        for (fieldname, btext), postings in groupby(items, key=itemgetter(0, 1)):
+            if fieldname != self._fieldname or not self._infield:
+                if self._infield:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                fixed_size = self._format.fixed_value_size()
+            terminfo = self._write_postings(list(postings), fixed_size)
+            self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+        if self._infield:
+            self.finish_field()
+
+    def _write_postings(self, postings: list[tuple], fixed_size: int | None) -> W3TermInfo:
+        limit = self._codec._blocklimit
+        chunks = [WHOOSH3_HEADER_MAGIC]
+        total = maxweight = 0
+        for first in range(0, len(postings), limit):
+            _, _, ids, raw_weights, values = zip(*postings[first : first + limit], strict=True)
+            weights = array("f", raw_weights)
+            total += sum(weights)
+            heaviest = max(raw_weights)
+            blockmax = heaviest if heaviest > 0 else 0  # add_posting's running maximum from 0
+            maxweight = max(maxweight, blockmax)
+            if fixed_size is None or fixed_size < 0:
+                values = tuple(filter(None, values))
+            else:
+                values = b"".join(filter(None, values)) if fixed_size else None
+            n = len(ids)
+            if weights.count(1.0) == n:
+                packed_weights = None
+            elif weights.count(weights[0]) == n:
+                packed_weights = weights[0]
+            else:
+                packed_weights = tuple(weights)
+            deltas = tuple(map(sub, ids, (0, *ids[:-1])))
+            data = dumps((deltas, packed_weights, values), 2)
+            info = dumps((n, ids[-1], blockmax, 0, NO_LENGTH, ZERO_LENGTH), 2)
+            size = len(info) + len(data)
+            chunks += [pack_int(-size if first + limit >= len(postings) else size), info, data]
+        written = b"".join(chunks)
+        start = self._postfile.tell()
+        self._postfile.write(written)
+        terminfo = W3TermInfo(total, len(postings), None, 0, maxweight, postings[0][2], postings[-1][2])
+        terminfo.set_extent(start, len(written))
+        return terminfo
 
 
 class _Worker(SubWriterTask):

@@ -7,12 +7,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from whoosh.fields import TEXT
 
-from indexer.analysis import compound_pieces, make_analyzer
+from indexer.analysis import compound_pieces, index_terms, make_analyzer
 from indexer.index import reindex
+from indexer.schema import MorphemeField
 from indexer.search import SearchEngine
 
 ANALYZER = make_analyzer()
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
 def terms(text: str, mode: str = "index") -> list[str]:
@@ -209,3 +212,31 @@ def test_an_english_word_in_a_korean_line_is_found_and_marked(tmp_path: Path) ->
     assert results.hits[0].snippet.endswith("announced new <mark>employment</mark>.")
     assert engine.mark_document("ko.txt", "employment").endswith("new <mark>employment</mark>.")
     assert engine.search("emplo", fuzzy=False).total == 0  # the broken piece is no term
+
+
+# Hanja in Korean and English lines (readings, pieces), compounds cut by particles and Latin runs,
+# stopwords, possessives, a restored morpheme, NFD and emoji: every step of the index-mode filters.
+INDEX_TEXTS = [
+    "國際勞動機構(ILO)와 勞動部, 大韓民國 憲法 第1條에 따라 規律과 旋律",
+    "勞動 法律 國際勞動機構 in an English line of 漢字",
+    "고용노동부를 국제노동기구와 서울고용센터에서 만나 노동권을 보장했다",
+    "김 장관은 ILO와 AI를 policy는 Москва와 논의했다. Labour policies' co-operation matters.",
+    "The IT of it: WHO, who and US$2.8 million; Beyoncé's non-profit",
+    "협력을게 " + unicodedata.normalize("NFD", "협력을 강화") + " 😀 노동권 🇰🇷",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    "text", INDEX_TEXTS + [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+)
+def test_index_terms_are_the_analyzers_tokens(text: str) -> None:
+    assert index_terms(text) == spans(text)
+
+
+def test_morpheme_field_postings_are_stock_whooshs() -> None:
+    # Characters.word_values over the analyzer: what a TEXT field would write for the same text.
+    stock = TEXT(analyzer=ANALYZER, stored=True, chars=True)
+    for text in INDEX_TEXTS:
+        assert sorted(MorphemeField().index(text)) == sorted(stock.index(text))
+    assert sorted(MorphemeField().index(["a", "b"])) == sorted(stock.index(["a", "b"]))

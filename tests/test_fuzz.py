@@ -9,7 +9,7 @@ from faultkit import QUERY, TEXT
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import make_analyzer
+from indexer.analysis import index_terms, make_analyzer
 from indexer.search import QueryError, SearchEngine
 
 KOREAN_SEED = "002_2be1082304330c6a.txt"
@@ -30,6 +30,19 @@ def test_analyzer_offsets_are_inside_the_text_and_ordered(text: str, mode: str) 
     positions = [pos for _, _, _, pos in tokens]
     assert starts == sorted(starts)
     assert positions == sorted(positions) and (not positions or positions[0] == 0)
+
+
+# Hanja words (readings, and pieces from three ideographs) among the rest.
+HANJA = st.sampled_from(["勞動", "國際勞動機構", "法", "第1條", "憲法"])
+WITH_HANJA = st.lists(st.one_of(TEXT, HANJA), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=WITH_HANJA)
+def test_index_terms_are_the_analyzers_index_tokens(parts: list[str]) -> None:
+    text = " ".join(parts)
+    tokens = make_analyzer()(text, positions=True, chars=True, mode="index")
+    assert index_terms(text) == [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3FieldWriter
 
 from indexer import rerank
 from indexer.index import bundled_seeds, open_index, reindex
+from indexer.schema import make_schema
 from indexer.search import SearchEngine
-from indexer.writer import BATCH_DOCS, ParallelWriter
+from indexer.writer import BATCH_DOCS, LeanCodec, ParallelWriter
 
 TEXT_FIELDS = ("title", "body")
 
@@ -144,3 +146,37 @@ def test_a_reindex_that_replaces_a_whole_segment_drops_it(tmp_path: Path) -> Non
             (segment.doc_count_all(), segment.deleted_count()) for segment in segments
         ]
         assert sum(segment.doc_count() for segment in segments) == BATCH_DOCS * 2 + round_ + 1
+
+
+class _StockFieldWriterCodec(LeanCodec):
+    """The lean codec with Whoosh's own per-posting field writer, to compare BulkFieldWriter with."""
+
+    def field_writer(self, storage, segment) -> W3FieldWriter:
+        return W3FieldWriter(self, storage, segment)
+
+
+def test_the_bulk_field_writer_writes_whooshs_bytes(tmp_path: Path) -> None:
+    # Terms in more than one 128-posting block, weights that vary and repeat, empty values (the
+    # words field's Existence format), all dari's fields: the postings and terms files must match.
+    documents = corpus_documents(300)
+    for i, doc in enumerate(documents):
+        doc["text"] += " 노동" * (i % 4) + " 공통"
+    files = {}
+    for name, codec in (("bulk", LeanCodec()), ("stock", _StockFieldWriterCodec())):
+        folder = tmp_path / name
+        folder.mkdir()
+        writer = whoosh_index.create_in(str(folder), make_schema()).writer(codec=codec, compound=False)
+        for doc in documents:
+            writer.add_document(
+                id=doc["id"],
+                title=doc["title"],
+                body=doc["text"],
+                grams=doc["text"],
+                words=(doc["title"], doc["text"]),
+            )
+        writer.commit()
+        files[name] = {
+            path.suffix: path.read_bytes() for path in folder.iterdir() if path.suffix in (".pst", ".trm")
+        }
+    assert files["bulk"].keys() == {".pst", ".trm"}
+    assert files["bulk"] == files["stock"]

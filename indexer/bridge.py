@@ -282,21 +282,29 @@ def query_language(typed: Sequence[str]) -> str | None:
 
 
 def with_other_language(ranked: list, language_of: Callable[[object], str], query_lang: str | None) -> list:
-    """``ranked`` with the best hits of the other language than the query's moved up to the
-    OTHER_SLOTS ranks if they stand below them, so a first page shows both languages.
+    """``ranked`` with the best hits of the other language than the query's at the OTHER_SLOTS
+    ranks, so a first page shows both languages, and the query's own language at the others.
 
     Translations score below typed words, so in a mixed index the other language rarely reaches
-    the first page by score alone (measured: 10 % of the top 10 at weight 0.5).  A fixed few
-    slots keep the same-language best first (rank 0) and the order within each language.
+    the first page by score alone (measured: 10 % of the top 10 at weight 0.5); and when the
+    rerank's proximity of the translations lifts it above the typed words (`labor policy` over
+    the seeds with the English 000 deleted: the Korean 002 first), the same-language best still
+    leads, as the issue asks.  Each language keeps its own order; with hits of one language only,
+    the order is unchanged.
     """
     if query_lang is None:
         return ranked
     other = OTHER_LANGUAGE[query_lang]
-    indexes = [i for i, hit in enumerate(ranked) if language_of(hit) == other][: len(OTHER_SLOTS)]
-    if all(i <= slot for i, slot in zip(indexes, OTHER_SLOTS, strict=False)):
+    own = [i for i, hit in enumerate(ranked) if language_of(hit) != other]
+    others = [i for i, hit in enumerate(ranked) if language_of(hit) == other]
+    if not own or not others:
         return ranked
-    moved = set(indexes)
-    result = [hit for i, hit in enumerate(ranked) if i not in moved]
-    for i, slot in zip(indexes, OTHER_SLOTS, strict=False):
-        result.insert(min(i, slot), ranked[i])  # in rank order: the earlier ones stay where they are
-    return result
+    head: list[int] = []
+    for rank in range(max(OTHER_SLOTS) + 1):
+        pool = others if rank in OTHER_SLOTS else own
+        pool = pool or own or others  # one language used up: the other fills the page
+        if not pool:
+            break
+        head.append(pool.pop(0))
+    taken = set(head)
+    return [ranked[i] for i in head] + [hit for i, hit in enumerate(ranked) if i not in taken]

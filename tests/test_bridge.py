@@ -176,6 +176,11 @@ def test_the_other_language_keeps_places_on_the_first_page() -> None:
     assert sorted(shown) == sorted(ranked)  # nothing lost, nothing repeated
     assert with_other_language(ranked, lambda hit: hit[:2], None) == ranked
     assert with_other_language(["en1", "ko1"], lambda hit: hit[:2], "en") == ["en1", "ko1"]
+    # Translations scored above the typed words: the query's own language still leads, each
+    # language in its order (the seeds' `labor policy` once put the Korean 002 first).
+    ahead = ["ko1", "ko2", "en1", "ko3", "ko4", "en2"]
+    assert with_other_language(ahead, lambda hit: hit[:2], "en") == ["en1", "ko1", "en2", "ko2", "ko3", "ko4"]
+    assert with_other_language(["ko1", "ko2"], lambda hit: hit[:2], "en") == ["ko1", "ko2"]
 
 
 def test_cli_search_takes_a_user_lexicon(seeds_index: Path, tmp_path: Path, monkeypatch) -> None:

@@ -173,10 +173,10 @@ def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
         if type(sub) is wq.Or:
             for docnum, score in _summed_scores(sub.subqueries, searcher, context).items():
                 scores[docnum] += score * sub.boost
-        elif (cut := _cut_scores(sub, searcher, context)) is not None:
+        elif isinstance(sub, Word | BetterOf) and (cut := _cut_scores(sub, searcher, context)) is not None:
             for docnum, score in cut.items():
                 scores[docnum] += score
-        else:
+        else:  # a word's term (added straight in, not through a dict of its own) or another query
             add_scores(sub.matcher(searcher, context), scores)
     return scores
 

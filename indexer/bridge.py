@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -141,8 +142,8 @@ class Bridge:
         """The best translations of one index term (or run) that the index holds usefully."""
         # The index folds British spellings to American ones (``spelling``); a lexicon may not.
         listed = self._listed(source)
-        spellings = (spelling for option, _ in listed for spelling in (option, american(option)))
-        return list(dict.fromkeys(s for s in spellings if _useful(reader, s)))[:MAX_PER_WORD]
+        spellings = dict.fromkeys(spelling for option, _ in listed for spelling in (option, american(option)))
+        return list(islice((s for s in spellings if _useful(reader, s)), MAX_PER_WORD))
 
     def _listed(self, source: str) -> list[tuple[str, float]]:
         """The lexicon's translations of ``source``, or of the English word it derives from by a

@@ -81,13 +81,16 @@ def characters_before(postings: Matcher, limit: int) -> list[tuple[int, int, int
     return found
 
 
-def matched_offsets(searcher, query: wq.Query, docnums: list[int]) -> dict[int, dict[str, list]]:
-    """For each shown hit, the query's body words it contains with their stored (pos, start, end).
+def matched_offsets(
+    searcher, query: wq.Query, docnums: list[int], read: WordOffsets | None = None
+) -> HitOffsets:
+    """For each shown hit, the query's body words it contains with their stored (pos, start, end);
+    ``read``: what the rerank has read already.
 
     Done for the page only: asking Whoosh for every match's terms (``terms=True``) costs a lookup
     per match and term.
     """
-    return word_offsets(searcher, body_words(searcher, query), docnums)
+    return (read or WordOffsets(searcher)).of(body_words(searcher, query), docnums)
 
 
 def body_words(searcher, query: wq.Query) -> list[str]:
@@ -97,10 +100,35 @@ def body_words(searcher, query: wq.Query) -> list[str]:
     return [body.from_bytes(text) for _, text in terms]
 
 
-def word_offsets(searcher, words: list[str], docnums: list[int]) -> dict[int, dict[str, list]]:
-    """For each of ``docnums``, which of ``words`` its body holds, with their stored (pos, start, end)."""
-    found: dict[int, dict[str, list]] = {docnum: {} for docnum in docnums}
-    for word in dict.fromkeys(words):
-        for docnum, postings in postings_at(searcher, "body", word, docnums):
-            found[docnum][word] = characters_before(postings, MAX_MATCH_CHARS)
-    return found
+HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
+
+
+class WordOffsets:
+    """Which body words given hits hold, with their stored (pos, start, end), each word read once
+    a hit: the rerank's best hits and the shown page ask for the same words of mostly the same hits.
+
+    ``holders``: words whose documents are known already (a bridge group's translations, read by
+    scoring), read only in those: most translations stand in few of the hits.
+    """
+
+    def __init__(self, searcher, holders: dict[str, set[int]] | None = None) -> None:
+        self._searcher = searcher
+        self._holders = holders or {}
+        self._asked: dict[str, set[int]] = {}  # word → the hits it was read for
+        self._spans: dict[str, dict[int, list]] = {}  # word → those of them holding it → spans
+
+    def of(self, words: list[str], docnums: list[int]) -> HitOffsets:
+        """For each of ``docnums``, which of ``words`` its body holds, with their stored offsets."""
+        found: HitOffsets = {docnum: {} for docnum in docnums}
+        for word in dict.fromkeys(words):
+            asked = self._asked.setdefault(word, set())
+            spans = self._spans.setdefault(word, {})
+            holders = self._holders.get(word)
+            unread = [d for d in docnums if d not in asked and (holders is None or d in holders)]
+            asked.update(docnums)
+            for docnum, postings in postings_at(self._searcher, "body", word, unread):
+                spans[docnum] = characters_before(postings, MAX_MATCH_CHARS)
+            for docnum in docnums:
+                if docnum in spans:
+                    found[docnum][word] = spans[docnum]
+        return found

@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from whoosh.searching import Hit as WhooshHit
 
-from indexer.positions import body_words, postings_at, word_offsets
+from indexer.positions import HitOffsets, WordOffsets, body_words, postings_at
 from indexer.synonyms import SynonymGroup
 
 GRAMS_BOOST = 1.0
@@ -30,18 +30,18 @@ TRANSLATED_SHARE = 0.7  # a translated word against a typed one (at 1.0 the Kore
 GRAMS_DEPTH = 100
 RERANK_DEPTH = 50
 
-HitOffsets = dict[int, dict[str, list]]  # docnum → body word → its stored (pos, start, end)
 Units = dict[str, tuple[str, float]]  # body word → the query word it stands for, and that one's idf
 
 
 def reranked(
-    searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str]
+    searcher, query, hits: list[WhooshHit], grams: list[str], typed: list[str], read: WordOffsets
 ) -> list[tuple[WhooshHit, float]]:
     """``hits`` (best first by BM25F) reordered with the bonuses.
 
     The bonuses look at the typed words that ``query`` searches and the bridge's translations of
     them only, so only theirs are read for the RERANK_DEPTH hits: reading the fuzzy readings and
-    the compounds' pieces there too was most of a question's time on 20k documents.
+    the compounds' pieces there too was most of a question's time on 20k documents.  ``read``
+    keeps what was read for the page (made with the groups' ``translation_holders``).
     """
     pool = hits[:GRAMS_DEPTH]
     bigrams = gram_scores(searcher, grams, [hit.docnum for hit in pool])
@@ -49,9 +49,7 @@ def reranked(
     head = [hit for hit, _ in pooled[:RERANK_DEPTH]]
     searched = set(body_words(searcher, query))
     units = word_units(searcher, query, typed)
-    offsets = word_offsets(
-        searcher, [word for word in units if word in searched], [hit.docnum for hit in head]
-    )
+    offsets = read.of([word for word in units if word in searched], [hit.docnum for hit in head])
     proximity = proximity_bonuses(searcher, head, offsets, units)
     phrases = phrase_bonuses(searcher, head, offsets, typed)
     rescored = _best_first(
@@ -102,16 +100,33 @@ def word_units(searcher, query, typed: list[str]) -> Units:
     to the twin holding the translations side by side.
     """
     units: Units = {word: (word, searcher.idf("body", word)) for word in typed}
-    pending = [query]
+    for group in _synonym_groups(query):
+        if group.source and group.fieldname == "body":
+            unit = (group.source, TRANSLATED_SHARE * group.idf(searcher))
+            units.update((leaf.text, unit) for leaf in group.leaves() if leaf.text not in units)
+    return units
+
+
+def translation_holders(searcher, query) -> dict[str, set[int]]:
+    """The body words of the query's synonym groups, each with the documents holding it (read by
+    scoring already)."""
+    holders: dict[str, set[int]] = {}
+    for group in _synonym_groups(query):
+        if group.fieldname == "body":
+            for word, docnums in group.holders(searcher).items():
+                holders.setdefault(word, set()).update(docnums)
+    return holders
+
+
+def _synonym_groups(query) -> list[SynonymGroup]:
+    groups, pending = [], [query]
     while pending:
         node = pending.pop()
         if isinstance(node, SynonymGroup):
-            if node.source and node.fieldname == "body":
-                unit = (node.source, TRANSLATED_SHARE * node.idf(searcher))
-                units.update((leaf.text, unit) for leaf in node.leaves() if leaf.text not in units)
+            groups.append(node)
         elif not node.is_leaf():
             pending.extend(node.children())
-    return units
+    return groups
 
 
 def _unit_idfs(units: Units, words) -> dict[str, float]:

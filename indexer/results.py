@@ -19,8 +19,8 @@ from indexer.collector import collect
 from indexer.facets import Facts, by_date
 from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
-from indexer.positions import matched_offsets
-from indexer.rerank import reranked
+from indexer.positions import WordOffsets, matched_offsets
+from indexer.rerank import reranked, translation_holders
 from indexer.scoring import scored
 
 
@@ -96,14 +96,15 @@ def ranked_page(
     depth = max(page * per_page, COLLECTED) if sort == "relevance" else None  # None: all, by date
     query = scored(query)  # once: the rerank reads what scoring read of the bridge's groups
     collected = collect(searcher, query, allow, depth)
+    read = WordOffsets(searcher, translation_holders(searcher, query))  # for the rerank and the page
     if sort == "relevance":
-        ordered = reranked(searcher, query, list(collected), list(grams), list(typed))
+        ordered = reranked(searcher, query, list(collected), list(grams), list(typed), read)
         if query_lang:
             ordered = with_other_language(ordered, lambda pair: facts[pair[0].docnum].lang, query_lang)
     else:
         ordered = by_date(facts, [(hit, hit.score) for hit in collected], sort == "newest")
     shown = ordered[(page - 1) * per_page : page * per_page]
-    return collected, shown, matched_offsets(searcher, query, [hit.docnum for hit, _ in shown])
+    return collected, shown, matched_offsets(searcher, query, [hit.docnum for hit, _ in shown], read)
 
 
 def as_hit(hit, score: float, units: set[Unit], offsets: dict[str, list], facts: Facts) -> Hit:

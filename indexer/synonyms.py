@@ -36,7 +36,7 @@ class SynonymGroup(wq.CompoundQuery):
         once however many of its translations a document holds."""
         super().__init__(subqueries, boost=boost)
         self.source = source
-        self._cache: tuple[object, dict[int, tuple[float, SegmentTfs]]] | None = None
+        self._cache: tuple[object, dict[int, tuple[float, SegmentTfs]], dict[str, set[int]]] | None = None
 
     def apply(self, fn) -> SynonymGroup:
         return type(self)([fn(q) for q in self.subqueries], boost=self.boost, source=self.source)
@@ -57,7 +57,9 @@ class SynonymGroup(wq.CompoundQuery):
         reader = searcher.reader()
         norms = weighting.norms(searcher, self.fieldname)
         k1_plus_1 = weighting.K1 + 1
-        docnums = sorted(docnum for docnum in tfs if not reader.is_deleted(docnum))
+        docnums = sorted(tfs)
+        if reader.has_deletions():  # a set lookup a document otherwise: a tenth of a bridged query
+            docnums = [docnum for docnum in docnums if not reader.is_deleted(docnum)]
         if not docnums:
             return NullMatcher()
         scores = [idf * (tfs[d] * k1_plus_1) / (tfs[d] + norms[d]) * self.boost for d in docnums]
@@ -68,39 +70,56 @@ class SynonymGroup(wq.CompoundQuery):
         self._segment_tfs(searcher)
         return next(iter(self._cache[1].values()), (0.0,))[0]
 
+    def holders(self, searcher) -> dict[str, set[int]]:
+        """Each term of the group → the documents of ``searcher`` that hold it (deleted ones too),
+        as scoring read them: the rerank reads a translation's positions only where it stands."""
+        self._segment_tfs(searcher)
+        return self._cache[2]
+
     def _segment_tfs(self, searcher) -> tuple[float, SegmentTfs]:
         """The group's idf and ``searcher``'s segment's tfs, read for every segment on first use
         (the union's df needs them all)."""
         parent = searcher.get_parent()
         if self._cache is None or self._cache[0] is not parent:
-            by_segment = {
-                id(segment.reader()): group_tfs(segment.reader(), self.subqueries)
-                for segment, _ in parent.subsearchers or [(parent, 0)]  # None: one segment
-            }
+            by_segment, holders = {}, defaultdict(set)
+            for segment, offset in parent.subsearchers or [(parent, 0)]:  # None: one segment
+                term_docs = {
+                    term.text: term_tfs(segment.reader(), term.fieldname, term.text)
+                    for member in self.subqueries
+                    for term in _terms(member)
+                }
+                for text, tfs in term_docs.items():
+                    holders[text].update(offset + docnum for docnum in tfs)
+                by_segment[id(segment.reader())] = group_tfs(self.subqueries, term_docs)
             df = sum(len(tfs) for tfs in by_segment.values())
             idf = log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
-            self._cache = (parent, {key: (idf, tfs) for key, tfs in by_segment.items()})
+            self._cache = (parent, {key: (idf, tfs) for key, tfs in by_segment.items()}, dict(holders))
         return self._cache[1].get(id(searcher.reader()), (0.0, {}))
 
 
-def group_tfs(reader, members: list[wq.Query]) -> SegmentTfs:
-    """Per document of one segment (deleted ones too), the members' summed term frequency."""
+def group_tfs(members: list[wq.Query], term_docs: dict[str, SegmentTfs]) -> SegmentTfs:
+    """Per document of one segment (deleted ones too), the members' summed term frequency, from
+    each term's tfs in that segment."""
     summed: SegmentTfs = defaultdict(float)
     for member in members:
-        for docnum, tf in _member_tfs(reader, member).items():
+        for docnum, tf in _member_tfs(member, term_docs).items():
             summed[docnum] += tf
     return summed
 
 
-def _member_tfs(reader, member: wq.Query) -> SegmentTfs:
+def _member_tfs(member: wq.Query, term_docs: dict[str, SegmentTfs]) -> SegmentTfs:
     """A term's tf per document, or for a ``Word`` of terms the least tf of its terms where all
     stand."""
-    terms = [member] if isinstance(member, wq.Term) else member.subqueries if isinstance(member, Word) else []
     tfs: SegmentTfs | None = None
-    for term in terms:
-        found = term_tfs(reader, term.fieldname, term.text)
+    for term in _terms(member):
+        found = term_docs[term.text]
         tfs = found if tfs is None else {d: min(tf, found[d]) for d, tf in tfs.items() if d in found}
     return tfs or {}
+
+
+def _terms(member: wq.Query) -> list[wq.Term]:
+    """The terms of a member: itself, or a ``Word``'s (another kind of query has none)."""
+    return [member] if isinstance(member, wq.Term) else member.subqueries if isinstance(member, Word) else []
 
 
 def term_tfs(reader, fieldname: str, text: str) -> SegmentTfs:

@@ -22,7 +22,7 @@ from whoosh.scoring import BM25F
 from indexer.analysis import make_bigram_analyzer
 from indexer.collector import CountingTopCollector
 from indexer.index import reindex
-from indexer.positions import characters_before, postings_at
+from indexer.positions import WordOffsets, characters_before, postings_at
 from indexer.query import Word, expand_wildcards
 from indexer.schema import BigramField
 from indexer.scoring import (
@@ -189,6 +189,29 @@ def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine
                 assert set(deleted) == set(reader.all_doc_ids()) ^ set(range(reader.doc_count_all()))
 
 
+def test_word_offsets_read_once_are_whooshs_characters(engine: SearchEngine) -> None:
+    """The rerank's and the page's readings share one WordOffsets: a second ask of other hits,
+    words known to stand only in some documents (``holders``), and every answer is Whoosh's."""
+    searcher = engine._current()
+    hits = sorted(all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구")))
+    words = ["labor", "polici", "협력", "국제"]
+    expected = {docnum: {} for docnum in hits}
+    for word in words:
+        for docnum, characters in stock_postings(searcher, word, set(hits)).items():
+            expected[docnum][word] = characters
+    labor = set(stock_postings(searcher, "labor", set(hits)))
+    read = WordOffsets(searcher, {"labor": labor})
+    head, rest = hits[: len(hits) // 2], hits[len(hits) // 3 :]  # overlapping, as head and page
+    assert read.of(words, head) == {docnum: expected[docnum] for docnum in head}
+    assert read.of(words, rest) == {docnum: expected[docnum] for docnum in rest}
+    again = head[:3]  # asked before: answered from what was read
+    assert read.of(["labor"], again) == {
+        d: {w: c for w, c in expected[d].items() if w == "labor"} for d in again
+    }
+    wrong = WordOffsets(searcher, {"labor": set()})  # holders are trusted: the rerank's saving
+    assert not any("labor" in found for found in wrong.of(words, hits).values()) and labor
+
+
 def test_bounded_character_decoding_is_whooshs_decoding(engine: SearchEngine) -> None:
     searcher = engine._current()
     hits = list(all_scores(engine, parsed(engine, "labor policy 협력 국제노동기구 ILO")))
@@ -243,6 +266,15 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
     )
     assert len(expected) > 50 and all_scores(engine, group) == pytest.approx(expected, rel=1e-9)
     assert group.idf(searcher) == pytest.approx(idf, rel=1e-12)  # what the rerank weighs it by
+    holding = {
+        text: {
+            offset + d
+            for segment, offset in searcher.subsearchers
+            for d, _ in stock_postings_all(segment.reader(), text)
+        }
+        for text in ("labor", "협력", "decent", "work")
+    }
+    assert group.holders(searcher) == holding  # deleted documents too: the rerank asks of live hits only
     assert group.apply(lambda member: member).source == "노동"  # kept through Query.accept
 
 

@@ -30,11 +30,9 @@ def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
     """
     wanted = sorted(docnums)
     for segment, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
-        if not segment.reader().doc_frequency(fieldname, word):
-            continue
         end = offset + segment.reader().doc_count_all()
         local = [docnum - offset for docnum in wanted if offset <= docnum < end]
-        if not local:
+        if not local or not segment.reader().doc_frequency(fieldname, word):
             continue
         postings = segment.postings(fieldname, word)
         leaf, _, deleted = raw_postings(postings)
@@ -126,8 +124,9 @@ class WordOffsets:
             holders = self._holders.get(word)
             unread = [d for d in docnums if d not in asked and (holders is None or d in holders)]
             asked.update(docnums)
-            for docnum, postings in postings_at(self._searcher, "body", word, unread):
-                spans[docnum] = characters_before(postings, MAX_MATCH_CHARS)
+            if unread:
+                for docnum, postings in postings_at(self._searcher, "body", word, unread):
+                    spans[docnum] = characters_before(postings, MAX_MATCH_CHARS)
             for docnum in docnums:
                 if docnum in spans:
                     found[docnum][word] = spans[docnum]

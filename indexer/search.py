@@ -102,9 +102,9 @@ class SearchEngine:
     """
 
     def __init__(self, index_dir: Path, *, warm: bool = True, lexicon: Lexicon | None = None) -> None:
-        """``warm``: load Kiwi now (~2 s) and read the commit's facets and fuzzy vocabulary (seconds at
-        20k documents), so that a long-lived server's first query does not wait for them; a one-shot
-        `dari search` skips it and loads Kiwi only for a query with Hangul.
+        """``warm``: load Kiwi now (~2 s) and read the commit's facets, fuzzy vocabulary and the
+        bridge's name keys (seconds at 20k documents), so that a long-lived server's first query does
+        not wait for them; a one-shot `dari search` skips it and loads Kiwi only for a query with Hangul.
         ``lexicon``: the bridge's translations (default: the shipped one and $DARI_LEXICON)."""
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
@@ -121,6 +121,7 @@ class SearchEngine:
             warm_up()
             self._facts.of(searcher)
             self._vocabularies.of(searcher)
+            self._bridge.name_keys(searcher.reader())
 
     def refresh(self) -> None:
         """Switch this thread to the newest commit, if there is one (cheap when there is none)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -167,6 +168,33 @@ def test_short_names_and_derived_words_find_the_other_language(tmp_path: Path) -
     iraqi = engine.search("the Iraqi ambassador")
     assert ids(iraqi)[0] == "d1" and iraqi.bridged["Iraqi"] == ["이라크"]
     assert NameKeys(["오바마", "봄"], is_word=lambda word: word == "오바마").korean_for("Obama") == []
+
+
+def test_the_name_keys_are_built_once_a_commit_for_every_thread(tmp_path: Path) -> None:
+    """A server thread searches through its own reader; the names' skeletons (seconds at 20k
+    documents) are the commit's, shared, and built anew when a reindex adds a name."""
+    corpus = tmp_path / "docs.jsonl"
+    rows = [{"id": "d0", "text": "오바마 대통령이 연설했다."}]
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    reindex([corpus], tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")  # warm: built before any search
+    first = engine._bridge.name_keys(engine._current().reader())
+    seen: list = []
+
+    def in_a_thread() -> None:
+        seen.append((engine._current(), engine.search("Obama")))
+        seen.append(engine._bridge.name_keys(engine._current().reader()))
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    (searcher, obama), keys = seen
+    assert searcher is not engine._current() and keys is first and ids(obama) == ["d0"]
+    rows.append({"id": "d1", "text": "젤렌스키 대통령이 말했다."})
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    reindex([corpus], tmp_path / "index")
+    assert ids(engine.search("Zelensky")) == ["d1"]
+    assert engine._bridge.name_keys(engine._current().reader()) is not first
 
 
 def test_the_other_language_keeps_places_on_the_first_page() -> None:

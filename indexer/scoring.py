@@ -15,9 +15,8 @@ W3 leaf matcher: whoosh-reloaded is pinned for it.  Imports ``query``.
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from math import inf, log
-from threading import Lock
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
@@ -101,34 +100,12 @@ class LuceneBM25F(BM25F):
         if fieldname not in by_field:
             avgfl = searcher.get_parent().avg_field_length(fieldname) or 1
             b = self._field_B.get(fieldname, self.B)
-            lengths = field_lengths(reader, fieldname)
+            lengths = (
+                reader.doc_field_length(docnum, fieldname) or 0  # None: no words
+                for docnum in range(reader.doc_count_all())
+            )
             by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
         return by_field[fieldname]
-
-
-_LENGTHS: OrderedDict[tuple[str, str], list[int]] = OrderedDict()  # (segment, field) → lengths
-_LENGTHS_KEPT = 256  # segment fields: a merged-away segment's are dropped as the oldest
-_LENGTHS_LOCK = Lock()
-
-
-def field_lengths(reader, fieldname: str) -> list[int]:
-    """Each document's length in ``fieldname`` in one segment, read once for every thread and
-    commit: a segment's lengths never change, and Whoosh reads them a column lookup a document
-    (half a second at 20k documents, which each server thread's first search paid)."""
-    key = (reader.segment().segment_id(), fieldname)
-    with _LENGTHS_LOCK:
-        if key in _LENGTHS:
-            _LENGTHS.move_to_end(key)
-            return _LENGTHS[key]
-    lengths = [
-        reader.doc_field_length(docnum, fieldname) or 0  # None: no words
-        for docnum in range(reader.doc_count_all())
-    ]
-    with _LENGTHS_LOCK:
-        _LENGTHS[key] = lengths
-        while len(_LENGTHS) > _LENGTHS_KEPT:
-            _LENGTHS.popitem(last=False)
-    return lengths
 
 
 class NormsScorer(BM25FScorer):

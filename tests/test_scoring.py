@@ -9,7 +9,6 @@ tests compare them with the stock parts, mostly on a real two-segment index of t
 from __future__ import annotations
 
 import math
-import threading
 import unicodedata
 
 import pytest
@@ -32,7 +31,6 @@ from indexer.scoring import (
     BetterOf,
     FlatOr,
     LuceneBM25F,
-    field_lengths,
     raw_postings,
     scored,
 )
@@ -118,22 +116,6 @@ def test_norms_scorer_scores_like_whooshs_bm25f_scorer(
     monkeypatch.setattr(LuceneBM25F, "scorer", BM25F.scorer)
     stock = SearchEngine(engine.index_dir)
     assert_same(results(stock), ours)
-
-
-def test_every_thread_s_searcher_shares_each_segment_s_lengths(engine: SearchEngine) -> None:
-    """A server thread opens its own searcher; the lengths behind its norms are read once a
-    segment, and they are Whoosh's (the norms use them with the commit's average length)."""
-    found: dict[str, list] = {}
-    worker = threading.Thread(target=lambda: found.update(searcher=engine._current().subsearchers))
-    worker.start()
-    worker.join()
-    ours = engine._current().subsearchers
-    assert len(ours) >= 2 and [s for s, _ in found["searcher"]] != [s for s, _ in ours]  # its own
-    for (mine, _), (theirs, _) in zip(ours, found["searcher"], strict=True):
-        reader = mine.reader()
-        lengths = field_lengths(reader, "body")
-        assert lengths is field_lengths(theirs.reader(), "body")
-        assert lengths == [reader.doc_field_length(d, "body") or 0 for d in range(reader.doc_count_all())]
 
 
 def test_block_skipping_finds_the_same_top_hits_without_length_statistics(engine: SearchEngine) -> None:

@@ -16,13 +16,12 @@ COMMON_SHARE of the documents carries no meaning and is dropped; and a query wor
 (STOP_WORDS) is not translated.  In one mixed index the other language still ranks low, so the
 first page keeps room for its best few (``with_other_language``).
 
-Imports ``analysis``, ``lexicon``, ``morphemes``, ``names``, ``query`` and ``synonyms``.
+Imports ``analysis``, ``lexicon``, ``morphemes``, ``names``, ``query``, ``storage`` and ``synonyms``.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from indexer.lexicon import Lexicon
 from indexer.morphemes import HANGUL_SYLLABLES, has_hangul, nfc
 from indexer.names import NameKeys, capitalised_runs
 from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
+from indexer.storage import CommitCache
 from indexer.synonyms import SynonymGroup
 
 BRIDGE_WEIGHT = 0.45  # a translation against a typed word (tuned on park-dev and jhe, 0.3–0.6)
@@ -80,8 +80,7 @@ class Bridge:
     def __init__(self, lexicon: Lexicon, analyzer) -> None:
         self.lexicon = lexicon
         self._analyzer = analyzer
-        self._names: tuple[tuple[str, ...], NameKeys] | None = None  # a commit's segments, its NameKeys
-        self._names_lock = threading.Lock()
+        self._names = CommitCache(self._name_keys_of)  # a server thread has a reader of its own
 
     def extend(self, tree: wq.Query, text: str, searcher, excluded: frozenset[str] = frozenset()) -> Bridged:
         """``tree`` with a synonym group per translated word.  Only a tree of loose words is
@@ -204,15 +203,15 @@ class Bridge:
 
     def name_keys(self, reader) -> NameKeys:
         """The skeletons of the index's words, built on the first name asked of a commit and shared
-        by every thread searching it (a server thread has its own reader: keyed by reader, each
-        thread's first Korean name waited 2.7 s at 20k documents, and again after each reindex)."""
-        segments = tuple(sorted(sub.segment().segment_id() for sub, _ in reader.leaf_readers()))
-        with self._names_lock:  # the other threads wait for the one building them
-            if self._names is None or self._names[0] != segments:
-                body = reader.schema["body"]
-                words = (body.from_bytes(word) for word in reader.lexicon("body"))
-                self._names = (segments, NameKeys(words, is_word=self.lexicon.lists))
-            return self._names[1]
+        by every thread searching it (keyed by reader, each server thread's first Korean name
+        waited 2.7 s at 20k documents, and again after each reindex)."""
+        return self._names.of(reader)
+
+    def _name_keys_of(self, reader) -> NameKeys:
+        body = reader.schema["body"]
+        return NameKeys(
+            (body.from_bytes(word) for word in reader.lexicon("body")), is_word=self.lexicon.lists
+        )
 
 
 def american(stem: str) -> str:

@@ -16,8 +16,8 @@ A capitalised word that the index holds rarely gets a one-edit name variant it h
 (Hounbo → Houngbo), searched beside it.  Each reading is a ``Variant`` searched *beside* the typed
 word at a weight below 1 (below the exact word's, so an exact hit wins), and the query rewritten with
 them is offered as the did-you-mean.  At most MAX_CORRECTED distinct words are looked up per query.
-Imports ``analysis``, ``morphemes``, ``query``, ``suggest``, ``surface``, ``vocabulary`` and the Hangul
-toolkit: ``fuzzy``, ``jamo`` and ``keyboard``.
+Imports ``analysis``, ``morphemes``, ``query``, ``storage``, ``suggest``, ``surface``, ``vocabulary``
+and the Hangul toolkit: ``fuzzy``, ``jamo`` and ``keyboard``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from indexer.jamo import choseong_query, is_syllable, keystrokes
 from indexer.keyboard import hangul_to_latin, is_korean_slip, latin_to_hangul
 from indexer.morphemes import is_dictionary_word
 from indexer.query import EDGE_PUNCTUATION, OPERATORS
+from indexer.storage import CommitCache
 from indexer.surface import MIN_SYLLABLES, surface_words
-from indexer.vocabulary import Vocabulary, VocabularyCache
+from indexer.vocabulary import Vocabulary
 
 MAX_CORRECTED = 8  # distinct words looked up per query (each reads the vocabulary near it)
 INITIALS_CANDIDATES = 5  # words searched for one word of initials, the most frequent first
@@ -105,7 +106,7 @@ def correctable_words(query: str) -> dict[str, bool]:
 class Forgiver:
     """Readings of unknown words against one commit (its searcher, parser and surface words)."""
 
-    def __init__(self, searcher, parser, analyzer, vocabularies: VocabularyCache) -> None:
+    def __init__(self, searcher, parser, analyzer, vocabularies: CommitCache[Vocabulary]) -> None:
         self._searcher = searcher
         self._parser = parser
         self._analyzer = analyzer
@@ -114,7 +115,7 @@ class Forgiver:
     @property
     def vocabulary(self) -> Vocabulary:
         """The commit's surface words, built when a search of it first needs them."""
-        return self._vocabularies.of(self._searcher)
+        return self._vocabularies.of(self._searcher.reader())
 
     def forgive(self, query: str, searched: bool = True) -> Forgiveness:
         """The readings of the query's unknown words; with ``searched`` False only the did-you-mean

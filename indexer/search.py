@@ -60,8 +60,8 @@ from indexer.query import (
 from indexer.results import Hit, SearchResults, allowed_documents, as_hit, ranked_page
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, scored
 from indexer.sources import relative_path
-from indexer.storage import CommitFile, IndexDamaged
-from indexer.vocabulary import VocabularyCache
+from indexer.storage import CommitCache, CommitFile, IndexDamaged
+from indexer.vocabulary import Vocabulary
 
 logger = logging.getLogger("dari")
 
@@ -114,13 +114,13 @@ class SearchEngine:
         self._bridge = Bridge(lexicon or process_lexicon(), self._analyzer)
         self._local = threading.local()
         self._facts = FactsCache()
-        self._vocabularies = VocabularyCache()  # forgiving search's, built on first need per commit
+        self._vocabularies = CommitCache(Vocabulary)  # forgiving search's, built on first need per commit
         self._warned: set[CommitFile] = set()  # unreadable commits already logged
         searcher = self._current()  # a damaged or unreadable index fails here, not at the first query
         if warm:  # and a server's first query pays neither Kiwi nor the commit's facets and vocabulary
             warm_up()
             self._facts.of(searcher)
-            self._vocabularies.of(searcher)
+            self._vocabularies.of(searcher.reader())
             self._bridge.name_keys(searcher.reader())
 
     def refresh(self) -> None:

@@ -21,7 +21,10 @@ import logging
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, LockError
@@ -275,3 +278,25 @@ class DurableCommits(SegmentWriter):
             pass
         finally:
             super()._finish()
+
+
+Built = TypeVar("Built")
+
+
+class CommitCache(Generic[Built]):
+    """What ``build`` makes of a commit's reader, built once and shared by every thread searching
+    that commit (each thread has a reader of its own), and built anew for a newer commit.  Keyed
+    by the commit's segments: deleting documents does not change the lexicons these are made of."""
+
+    def __init__(self, build: Callable[[SegmentReader], Built]) -> None:
+        self._build = build
+        self._segments: tuple[str, ...] = ()
+        self._built: Built | None = None
+        self._lock = threading.Lock()
+
+    def of(self, reader) -> Built:
+        segments = tuple(sorted(sub.segment().segment_id() for sub, _ in reader.leaf_readers()))
+        with self._lock:  # the other threads wait for the one building it
+            if self._built is None or segments != self._segments:
+                self._built, self._segments = self._build(reader), segments
+            return self._built

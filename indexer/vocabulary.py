@@ -1,7 +1,7 @@
 """The words of one index commit, for typo and initials lookups (``FuzzyIndex``, ``ChoseongIndex``).
 
 Built from the ``words`` field's lexicon (``indexer.surface``) when a search of a commit first needs
-it, then shared by the threads searching it (``VocabularyCache``, keyed by the commit's segments): a
+it, then shared by the threads searching it (``storage.CommitCache``, keyed by the commit's segments): a
 reindex's new words are there as soon as a search reads the new commit.  The lexicon still counts
 documents deleted since their segment was written, so every word found is checked against the
 caller's searcher's live postings before it is offered (``live``).  Imports ``fuzzy``.
@@ -9,7 +9,6 @@ caller's searcher's live postings before it is offered (``live``).  Imports ``fu
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from indexer.fuzzy import ENGLISH, Candidate, ChoseongIndex, FuzzyIndex
@@ -64,20 +63,3 @@ class Vocabulary:
             if live:
                 return live
         return []
-
-
-class VocabularyCache:
-    """The vocabulary of the newest commit searched, built once for all threads."""
-
-    def __init__(self) -> None:
-        self._segments: tuple[str, ...] = ()
-        self._vocabulary: Vocabulary | None = None
-        self._lock = threading.Lock()
-
-    def of(self, searcher) -> Vocabulary:
-        reader = searcher.reader()
-        segments = tuple(sorted(sub.segment().segment_id() for sub, _ in reader.leaf_readers()))
-        with self._lock:
-            if self._vocabulary is None or segments != self._segments:
-                self._vocabulary, self._segments = Vocabulary(reader), segments
-            return self._vocabulary

@@ -10,7 +10,8 @@ deleted documents).
 - ``BetterOf``: Whoosh's DisjunctionMax with its scoring of other documents' matches fixed.
 
 ``scored(query)`` turns what ``query`` parsed into these.  Reads the private attributes of Whoosh's
-W3 leaf matcher: whoosh-reloaded is pinned for it.  Imports ``query``.
+W3 leaf matcher (and of ``blocks.ArrayBlockMatcher``, which fills them as arrays): whoosh-reloaded is
+pinned for it.  Imports ``query``.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozens
         matcher, boost = matcher.child, matcher.boost
     if type(matcher) is FilterMatcher and matcher._exclude:
         matcher, deleted = matcher.child, matcher._ids
-    return (matcher if type(matcher) is W3LeafMatcher else None), boost, deleted
+    return (matcher if isinstance(matcher, W3LeafMatcher) else None), boost, deleted
 
 
 def listed_scores(matcher: Matcher) -> tuple[list[int], list[float]] | None:

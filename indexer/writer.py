@@ -1,8 +1,9 @@
 """Index writers: one writing process, or Whoosh's multiprocessing writer made safe, and their settings.
 
-Both commit through ``storage.DurableCommits`` (durable, the commit before kept).  The write lock is
-Whoosh's file lock (an ``flock``, which the OS releases when its process dies, so a stale lock never
-blocks); a second writer is told who holds it.  Imports ``morphemes``, ``storage`` and ``schema``.
+Both commit through ``storage.DurableCommits`` (durable, the commit before kept), pool postings by
+term (``TermPool``) and write them in ``blocks``' format (``LeanCodec``).  The write lock is Whoosh's
+file lock (an ``flock``, which the OS releases when its process dies, so a stale lock never blocks);
+a second writer is told who holds it.  Imports ``blocks``, ``morphemes``, ``storage`` and ``schema``.
 """
 
 from __future__ import annotations
@@ -12,19 +13,16 @@ import queue
 import threading
 import time
 from array import array
-from itertools import groupby
-from operator import itemgetter, sub
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
-from whoosh.compat import dumps
 from whoosh.fields import Schema
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.system import pack_int, pack_ushort
-from whoosh.util.numeric import length_to_byte
+from whoosh.system import pack_ushort
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
+from indexer.blocks import ArrayBlockMatcher, PooledTerms, Posting, TermPool, encode_block, grouped_postings
 from indexer.morphemes import has_hangul, warm_up
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import CommitIndex, DurableCommits
@@ -37,7 +35,6 @@ MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
-NO_LENGTH, ZERO_LENGTH = length_to_byte(None), length_to_byte(0)  # a lean block's length bytes
 
 
 class IndexLocked(Exception):
@@ -54,50 +51,58 @@ def default_procs() -> int:
 
 
 class LeanCodec(W3Codec):
-    """Whoosh's default codec without per-posting length statistics or compressed blocks.
+    """Whoosh's default codec without per-posting length statistics, its posting blocks those of
+    ``blocks`` (docnums and weights as arrays, uncompressed).
 
     For every posting, the stock writer looks up its document's field length to record each
     block's shortest document, which only bounds block-max skipping; search scores every match
     (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  Uncompressed
-    posting blocks make the index 2–3× larger and indexing and queries ~5 % faster.  The files
-    are those of ``W3Codec``, which reads them.
+    posting blocks make the index 2–3× larger and indexing and queries ~5 % faster.  Each segment
+    keeps its codec (pickled in the commit): one written before the array blocks has no
+    ``array_blocks`` of its own and is read as W3's blocks, until a merge or rebuild rewrites it.
     """
 
     length_stats = False
+    array_blocks = False  # what a codec pickled before the array blocks reads as
 
     def __init__(self) -> None:
         super().__init__(compression=0)
+        self.array_blocks = True
 
     def field_writer(self, storage, segment) -> W3FieldWriter:
         return BulkFieldWriter(self, storage, segment)
 
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if not self.array_blocks or terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return ArrayBlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
 
 class BulkFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, writing each term's postings in one go: the same files for a fifth
-    less CPU in the commit's posting loop, which is over half of what indexing spends beyond Kiwi.
+    """Whoosh's field writer, writing each term's postings in one go, in ``blocks``' format.
 
     Whoosh makes a call (and four type checks) per posting and a dozen per term; here a term is
-    one pass over its postings, its blocks written as ``W3PostingsWriter._write_block`` writes them
-    for ``LeanCodec`` (no compression, every length 0, as ``length_stats`` is off) and its term
-    info as ``finish_postings`` fills it.  tests/test_parallel_index.py compares the bytes.
+    one pass over its postings, and its term info is filled as ``finish_postings`` fills it.
+    ``lengths`` (for length statistics) are never given: ``LeanCodec`` keeps none.
+    tests/test_parallel_index.py compares the postings and term infos with Whoosh's own writer's.
     """
 
     def add_postings(self, schema, lengths, items) -> None:
-        if lengths is not None:
-            return super().add_postings(schema, lengths, items)
         fixed_size = None
-        for (fieldname, btext), postings in groupby(items, key=itemgetter(0, 1)):
+        terms = items.terms if isinstance(items, PooledTerms) else grouped_postings(items)
+        for fieldname, btext, postings in terms:
             if fieldname != self._fieldname or not self._infield:
                 if self._infield:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 fixed_size = self._format.fixed_value_size()
-            terminfo = self._write_postings(list(postings), fixed_size)
+            terminfo = self._write_postings(postings, fixed_size)
             self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
         if self._infield:
             self.finish_field()
 
-    def _write_postings(self, postings: list[tuple], fixed_size: int | None) -> W3TermInfo:
+    def _write_postings(self, postings: list[Posting], fixed_size: int | None) -> W3TermInfo:
         limit = self._codec._blocklimit
         chunks = [WHOOSH3_HEADER_MAGIC]
         total = maxweight = 0
@@ -105,25 +110,8 @@ class BulkFieldWriter(W3FieldWriter):
             _, _, ids, raw_weights, values = zip(*postings[first : first + limit], strict=True)
             weights = array("f", raw_weights)
             total += sum(weights)
-            heaviest = max(raw_weights)
-            blockmax = heaviest if heaviest > 0 else 0  # add_posting's running maximum from 0
-            maxweight = max(maxweight, blockmax)
-            if fixed_size is None or fixed_size < 0:
-                values = tuple(filter(None, values))
-            else:
-                values = b"".join(filter(None, values)) if fixed_size else None
-            n = len(ids)
-            if weights.count(1.0) == n:
-                packed_weights = None
-            elif weights.count(weights[0]) == n:
-                packed_weights = weights[0]
-            else:
-                packed_weights = tuple(weights)
-            deltas = tuple(map(sub, ids, (0, *ids[:-1])))
-            data = dumps((deltas, packed_weights, values), 2)
-            info = dumps((n, ids[-1], blockmax, 0, NO_LENGTH, ZERO_LENGTH), 2)
-            size = len(info) + len(data)
-            chunks += [pack_int(-size if first + limit >= len(postings) else size), info, data]
+            maxweight = max(maxweight, *raw_weights)  # add_posting's running maximum from 0
+            chunks.append(encode_block(ids, weights, values, fixed_size, first + limit >= len(postings)))
         written = b"".join(chunks)
         start = self._postfile.tell()
         self._postfile.write(written)
@@ -132,13 +120,25 @@ class BulkFieldWriter(W3FieldWriter):
         return terminfo
 
 
+def use_term_pool(writer: SegmentWriter, limitmb: float = BUFFER_MB) -> SegmentWriter:
+    """``writer`` with a ``TermPool`` in place of its (still empty) Whoosh pool."""
+    writer.pool = TermPool(writer.temp_storage(), writer.newsegment, limitmb=limitmb)
+    return writer
+
+
 class _Worker(SubWriterTask):
-    """A writing worker that exits when its parent dies (``kill -9``): it would otherwise wait for
-    jobs forever, holding the index's write lock, which it inherited with the parent's files."""
+    """A writing worker that pools postings by term and exits when its parent dies (``kill -9``): it
+    would otherwise wait for jobs forever, holding the index's write lock, which it inherited with
+    the parent's files.  As Whoosh's worker with ``multisegment``, it writes a segment of its own."""
 
     def run(self) -> None:
         threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
-        super().run()
+        ix = self.storage.open_index(self.indexname)
+        self.writer = use_term_pool(SegmentWriter(ix, _lk=False, **self.kwargs))
+        while (job := self.jobqueue.get()) is not None:  # None: the parent has no more
+            self._process_file(*job)
+        fieldnames = self.writer.pool.fieldnames
+        self.resultqueue.put((None, fieldnames, self.writer._finalize_segment()), timeout=5)
 
 
 def _exit_with(parent: int) -> None:
@@ -268,6 +268,7 @@ def open_writer(
             writer = DurableCommits(
                 ix, timeout=LOCK_TIMEOUT, fresh_schema=fresh_schema, limitmb=BUFFER_MB, codec=LeanCodec()
             )
+        use_term_pool(writer)
     except LockError:
         holder = pid_file.read_text().strip() if pid_file.exists() else "unknown"
         raise IndexLocked(f"The index at {index_dir} is locked by another reindex (pid {holder}).") from None

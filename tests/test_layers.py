@@ -39,6 +39,7 @@ FLOW = [
     "indexer.documents",
     "indexer.lexicon",
     "indexer.progress",
+    "indexer.blocks",
     "indexer.schema",
     "indexer.writer",
     "indexer.index",

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher
 
 from indexer import rerank
+from indexer.blocks import ArrayBlockMatcher, TermPool
 from indexer.index import bundled_seeds, open_index, reindex
 from indexer.schema import make_schema
 from indexer.search import SearchEngine
-from indexer.writer import BATCH_DOCS, LeanCodec, ParallelWriter
+from indexer.writer import BATCH_DOCS, LeanCodec, ParallelWriter, use_term_pool
 
 TEXT_FIELDS = ("title", "body")
 
@@ -148,24 +149,53 @@ def test_a_reindex_that_replaces_a_whole_segment_drops_it(tmp_path: Path) -> Non
         assert sum(segment.doc_count() for segment in segments) == BATCH_DOCS * 2 + round_ + 1
 
 
-class _StockFieldWriterCodec(LeanCodec):
-    """The lean codec with Whoosh's own per-posting field writer, to compare BulkFieldWriter with."""
+def term_postings(reader) -> dict[tuple[str, bytes], tuple]:
+    """Every indexed term's info (df, total weight, first and last docnum, best weight) and
+    postings (docnum, weight, value bytes), block by block as the matcher reads them."""
+    found = {}
+    for fieldname, term in reader.all_terms():
+        info = reader.term_info(fieldname, term)
+        matcher = reader.postings(fieldname, term)
+        postings = []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        stats = (info.doc_frequency(), info.weight(), info.min_id(), info.max_id(), info.max_weight())
+        found[fieldname, term] = (stats, postings)
+    return found
+
+
+class _OlderLeanCodec(LeanCodec):
+    """The lean codec as an older dari wrote its segments: Whoosh's W3 blocks (its field writer
+    wrote Whoosh's bytes), pickled without ``array_blocks``."""
 
     def field_writer(self, storage, segment) -> W3FieldWriter:
         return W3FieldWriter(self, storage, segment)
 
 
-def test_the_bulk_field_writer_writes_whooshs_bytes(tmp_path: Path) -> None:
+def test_the_array_blocks_and_term_pool_hold_what_whoosh_writes(tmp_path: Path) -> None:
     # Terms in more than one 128-posting block, weights that vary and repeat, empty values (the
-    # words field's Existence format), all dari's fields: the postings and terms files must match.
+    # words field's Existence format), fixed-size ones (grams), all dari's fields: what dari's pool
+    # and block writer store (also when the pool spills runs to disk) reads back as what Whoosh's
+    # own pool, field writer and codec store, and the files of W3's blocks read as before.
     documents = corpus_documents(300)
     for i, doc in enumerate(documents):
         doc["text"] += " 노동" * (i % 4) + " 공통"
-    files = {}
-    for name, codec in (("bulk", LeanCodec()), ("stock", _StockFieldWriterCodec())):
+    older = _OlderLeanCodec.__new__(_OlderLeanCodec)  # as unpickled: W3's state only
+    older.__dict__.update(W3Codec(compression=0).__dict__)
+    read = {}
+    for name, codec, pool_mb in (
+        ("arrays", LeanCodec(), 512),
+        ("spilling", LeanCodec(), 0.05),
+        ("stock", W3Codec(), None),
+        ("w3 blocks of an older dari", older, None),
+    ):
         folder = tmp_path / name
         folder.mkdir()
         writer = whoosh_index.create_in(str(folder), make_schema()).writer(codec=codec, compound=False)
+        if pool_mb is not None:
+            use_term_pool(writer, pool_mb)
+            assert isinstance(writer.pool, TermPool)
         for doc in documents:
             writer.add_document(
                 id=doc["id"],
@@ -174,9 +204,15 @@ def test_the_bulk_field_writer_writes_whooshs_bytes(tmp_path: Path) -> None:
                 grams=doc["text"],
                 words=(doc["title"], doc["text"]),
             )
+        if name == "spilling":
+            assert len(writer.pool.runs) > 3  # sorted runs on disk, merged at commit
         writer.commit()
-        files[name] = {
-            path.suffix: path.read_bytes() for path in folder.iterdir() if path.suffix in (".pst", ".trm")
-        }
-    assert files["bulk"].keys() == {".pst", ".trm"}
-    assert files["bulk"] == files["stock"]
+        with whoosh_index.open_dir(str(folder)).reader() as reader:
+            matchers = {type(reader.postings(f, t)) for f, t in reader.all_terms()}
+            read[name] = term_postings(reader)
+        assert matchers == ({ArrayBlockMatcher} if pool_mb else {W3LeafMatcher}), name
+    assert len(read["stock"]) > 1000
+    assert any(len(postings) > 128 for _, postings in read["stock"].values())
+    assert read["arrays"] == read["stock"]
+    assert read["spilling"] == read["stock"]
+    assert read["w3 blocks of an older dari"] == read["stock"]

@@ -14,12 +14,12 @@ import unicodedata
 import pytest
 from test_parallel_index import corpus_documents, write_files
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
+from indexer.blocks import ArrayBlockMatcher
 from indexer.collector import CountingTopCollector
 from indexer.index import reindex
 from indexer.positions import WordOffsets, characters_before, postings_at
@@ -177,15 +177,16 @@ def test_postings_at_reads_what_whoosh_reads(engine: SearchEngine) -> None:
         assert ours and ours == stock_postings(searcher, word, set(hits))
 
 
-def test_every_stored_words_postings_are_a_w3_leaf_under_whooshs_wrappers(engine: SearchEngine) -> None:
+def test_every_stored_words_postings_are_array_blocks_under_whooshs_wrappers(engine: SearchEngine) -> None:
     # What the fast paths rely on: no other matcher comes out of a segment (whoosh-reloaded's
-    # inlined postings, the one other kind, cannot even be written: W3TermInfo lacks set_inline).
+    # inlined postings, the one other kind, cannot even be written: W3TermInfo lacks set_inline),
+    # and a segment dari writes is read through its array blocks (``indexer.blocks``).
     for segment, _ in engine._current().subsearchers:
         reader = segment.reader()
         for fieldname in ("title", "body", "grams"):
             for word in list(reader.lexicon(fieldname))[::25]:
                 leaf, boost, deleted = raw_postings(segment.postings(fieldname, word))
-                assert type(leaf) is W3LeafMatcher and boost == 1.0
+                assert type(leaf) is ArrayBlockMatcher and boost == 1.0
                 assert set(deleted) == set(reader.all_doc_ids()) ^ set(range(reader.doc_count_all()))
 
 

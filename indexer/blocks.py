@@ -1,0 +1,188 @@
+"""A term's postings: pooled by term while indexing (``TermPool``), then on disk in Whoosh's W3 posting
+blocks with docnums and weights as arrays.
+
+Whoosh pickles each block of up to 128 postings as one tuple (docnum deltas, weights, values), so
+every block read, to score a word or to find whether a hit holds it, unpickles hundreds of objects,
+the positions (values) that scoring never looks at among them, and undoes the deltas in a Python
+loop: a fifth of a Korean question's time at 20k documents.  Here a block is a fixed header (its
+length, posting count, last docnum and best weight), then the docnums as an ``array("I")``, the
+weights as an ``array("f")`` (one weight for all, or none when all are 1.0), then the values, read
+only when asked for.  Term infos and files are W3's otherwise; ``writer.LeanCodec`` writes these
+blocks and reads them with ``ArrayBlockMatcher``.  Imports nothing of dari.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import dumps, loads
+from whoosh.writing import PostingPool
+
+# Block length (negative for a term's last block), posting count, last docnum, best weight.
+HEADER = struct.Struct("<iIId")
+NO_WEIGHTS, ONE_WEIGHT, WEIGHTS = 0, 1, 2  # every weight 1.0; one weight for all; one each
+BIG_ENDIAN = sys.byteorder == "big"  # arrays are stored little-endian, as the header is
+
+# What a pooled posting and a pooled term hold in memory, in bytes, as a pool's limit counts them
+# (CPython 3.11: the posting's tuple, docnum, weight and value; a term's bytes, list and dict entry).
+POSTING_BYTES, TERM_BYTES = 160, 200
+
+Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, docnum, weight, value)
+
+
+def encode_block(
+    docnums: Sequence[int], weights: array, values: Sequence[bytes | None], fixed_size: int | None, last: bool
+) -> bytes:
+    """One block of a term's postings, as ``ArrayBlockMatcher`` reads it; ``fixed_size`` is the
+    field format's value size (None or negative: values of any size, 0: none)."""
+    count = len(docnums)
+    if weights.count(1.0) == count:
+        weight_bytes = bytes([NO_WEIGHTS])
+    elif weights.count(weights[0]) == count:
+        weight_bytes = bytes([ONE_WEIGHT]) + _little(weights[:1])
+    else:
+        weight_bytes = bytes([WEIGHTS]) + _little(weights)
+    if fixed_size is None or fixed_size < 0:
+        value_bytes = dumps(tuple(values), 2)
+    else:
+        value_bytes = b"".join(values) if fixed_size else b""
+    data = _little(array("I", docnums)) + weight_bytes + value_bytes
+    best = max(0.0, *weights)
+    return HEADER.pack(-len(data) if last else len(data), count, docnums[-1], best) + data
+
+
+def _little(numbers: array) -> bytes:
+    if BIG_ENDIAN:
+        numbers = array(numbers.typecode, numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+def _from_little(typecode: str, data: bytes) -> array:
+    numbers = array(typecode)
+    numbers.frombytes(data)
+    if BIG_ENDIAN:
+        numbers.byteswap()
+    return numbers
+
+
+class ArrayBlockMatcher(W3LeafMatcher):
+    """Whoosh's W3 leaf matcher over ``encode_block``'s blocks: the same postings, read as arrays."""
+
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        length, count, last_docnum, best = HEADER.unpack(self._postfile.get(position, HEADER.size))
+        self._lastblock = length < 0
+        self._dataoffset = position + HEADER.size
+        self._nextoffset = self._dataoffset + abs(length)
+        self._blocklength, self._maxid, self._maxweight = count, last_docnum, best
+        self._compression, self._minlength, self._maxlength = 0, 0, 0  # no length statistics
+
+    def _read_ids(self) -> None:
+        self._ids = _from_little("I", self._postfile.get(self._dataoffset, 4 * self._blocklength))
+
+    def _weights_at(self) -> tuple[int, int]:
+        """Where the block's weights start, and their kind."""
+        start = self._dataoffset + 4 * self._blocklength
+        return start + 1, self._postfile.get(start, 1)[0]
+
+    def _read_weights(self) -> None:
+        start, kind = self._weights_at()
+        if kind == NO_WEIGHTS:
+            self._weights = array("f", [1.0]) * self._blocklength
+        elif kind == ONE_WEIGHT:
+            self._weights = _from_little("f", self._postfile.get(start, 4)) * self._blocklength
+        else:
+            self._weights = _from_little("f", self._postfile.get(start, 4 * self._blocklength))
+
+    def _read_values(self) -> None:
+        start, kind = self._weights_at()
+        start += {NO_WEIGHTS: 0, ONE_WEIGHT: 4}.get(kind, 4 * self._blocklength)
+        raw = self._postfile.get(start, self._nextoffset - start)
+        size = self._fixedsize
+        if size is None or size < 0:
+            self._values = loads(raw)
+        elif size == 0:
+            self._values = (None,) * self._blocklength
+        else:
+            self._values = tuple(raw[i : i + size] for i in range(0, len(raw), size))
+
+
+class TermPool(PostingPool):
+    """Whoosh's posting pool, kept by field and term instead of as one list of postings.
+
+    Whoosh's pool checks two types and sizes five objects per posting, and sorts all the postings
+    at commit (a tenth of indexing's CPU beyond Kiwi); here a posting joins its term's list, and
+    only the terms are sorted.  Postings arrive in docnum order (documents, then merged segments'
+    documents after them), so each list is already in order.  Past its limit the pool spills a
+    sorted run to disk as Whoosh's does, and the runs are merged at commit.
+    """
+
+    def __init__(self, tempstore, segment, limitmb: float) -> None:
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        self._fields: dict[str, dict[bytes, list[Posting]]] = {}
+
+    def add(self, item: Posting) -> None:
+        fieldname, text, _, _, value = item
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        postings = terms.get(text)
+        if postings is None:
+            postings = terms[text] = []
+            self.currentsize += TERM_BYTES + len(text)
+        postings.append(item)  # as it is: a new tuple per posting tripled the pool's time (GC)
+        self.currentsize += POSTING_BYTES + (len(value) if value else 0)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def _terms(self) -> Iterator[tuple[str, bytes, list[Posting]]]:
+        """(field, term, postings) of the pool in memory, in field and term order."""
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            for text in sorted(terms):
+                yield fieldname, text, terms[text]
+
+    def save(self) -> None:
+        if not self._fields:
+            return
+        path, run = self._new_run()
+        self._write_run(run, (posting for _, _, postings in self._terms() for posting in postings))
+        self._add_run(path)
+        self._fields, self.currentsize = {}, 0
+
+    def iter_postings(self) -> PooledTerms:
+        if not self.runs:
+            return PooledTerms(self._terms())
+        self.save()
+        runs, self.runs = self.runs, []
+        return PooledTerms(grouped_postings(self._merge_runs(runs)))
+
+    def cleanup(self) -> None:
+        self._fields = {}
+        super().cleanup()
+
+
+class PooledTerms:
+    """A pool's (field, term, postings) in order, which ``BulkFieldWriter`` writes a term at a time;
+    iterated, the postings one by one, as Whoosh's writers take them."""
+
+    def __init__(self, terms: Iterable[tuple[str, bytes, list[Posting]]]) -> None:
+        self.terms = terms
+
+    def __iter__(self) -> Iterator[Posting]:
+        return (posting for _, _, postings in self.terms for posting in postings)
+
+
+def grouped_postings(items: Iterable[Posting]) -> Iterator[tuple[str, bytes, list[Posting]]]:
+    """Sorted postings as (field, term, postings)."""
+    for (fieldname, text), postings in groupby(items, key=itemgetter(0, 1)):
+        yield fieldname, text, list(postings)

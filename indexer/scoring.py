@@ -265,12 +265,25 @@ def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     scorer = leaf.scorer
     idf, k1_plus_1, norms = scorer.idf, scorer._k1_plus_1, scorer._norms
     while leaf.is_active():
-        leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
-        start = leaf._i
-        for docnum, tf in zip(leaf._ids[start:], leaf._weights[start:], strict=True):
-            if docnum not in deleted:
+        docnums, tfs = block_postings(leaf)
+        if deleted:
+            for docnum, tf in zip(docnums, tfs, strict=True):
+                if docnum not in deleted:
+                    scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
+        else:  # most segments: no per-posting lookup
+            for docnum, tf in zip(docnums, tfs, strict=True):
                 scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
         leaf._next_block()
+
+
+def block_postings(leaf: W3LeafMatcher) -> tuple:
+    """The docnums and term frequencies of the leaf's current block from its position on (the
+    whole block as it is, without a copy, when at its start)."""
+    leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
+    start = leaf._i
+    if start == 0:
+        return leaf._ids, leaf._weights
+    return leaf._ids[start:], leaf._weights[start:]
 
 
 class ExcludingMatcher(AndNotMatcher):

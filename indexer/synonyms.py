@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, Matcher, NullMatcher
 
 from indexer.query import Word
-from indexer.scoring import LuceneBM25F, raw_postings
+from indexer.scoring import LuceneBM25F, block_postings, raw_postings
 
 SegmentTfs = dict[int, float]  # segment docnum → summed tf, deleted documents included
 
@@ -100,10 +100,14 @@ class SynonymGroup(wq.CompoundQuery):
 def group_tfs(members: list[wq.Query], term_docs: dict[str, SegmentTfs]) -> SegmentTfs:
     """Per document of one segment (deleted ones too), the members' summed term frequency, from
     each term's tfs in that segment."""
-    summed: SegmentTfs = defaultdict(float)
+    summed: SegmentTfs = {}
     for member in members:
-        for docnum, tf in _member_tfs(member, term_docs).items():
-            summed[docnum] += tf
+        tfs = _member_tfs(member, term_docs)
+        if not summed:  # the first member's as they are, without a Python step a document
+            summed = dict(tfs)
+            continue
+        for docnum, tf in tfs.items():
+            summed[docnum] = summed.get(docnum, 0.0) + tf
     return summed
 
 
@@ -131,8 +135,6 @@ def term_tfs(reader, fieldname: str, text: str) -> SegmentTfs:
     leaf.reset()  # Whoosh's filter of deleted documents has moved it past the first ones
     tfs: SegmentTfs = {}
     while leaf.is_active():
-        leaf.id(), leaf.weight()  # load the block's docnums and term frequencies
-        start = leaf._i
-        tfs.update(zip(leaf._ids[start:], leaf._weights[start:], strict=True))
+        tfs.update(zip(*block_postings(leaf), strict=True))
         leaf._next_block()
     return tfs

@@ -17,6 +17,7 @@ pinned for it.  Imports ``query``.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from math import inf, log
 from weakref import WeakKeyDictionary
 
@@ -37,6 +38,7 @@ from indexer.query import LooseWords, Word
 
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable (tuned)
 MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
+REMEMBERED_FREQUENCIES = 50_000  # words' document frequencies a reader keeps (a few MB)
 
 
 def scored(query: wq.Query) -> FlatOr:
@@ -107,6 +109,19 @@ class LuceneBM25F(BM25F):
             )
             by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
         return by_field[fieldname]
+
+
+def remember_frequencies(searcher) -> None:
+    """Let each reader of ``searcher`` remember the document frequencies it has looked up.
+
+    One search asks for the same words' many times (the bridge's useful translations, the
+    postings budget, the synonym groups, each word's idf, the positions' readers), and each ask
+    is a hashed lookup in the terms file of every segment.  A reader reads one commit, so what it
+    remembers stays true; a search path that reads a newer commit opens new readers.
+    """
+    segments = [segment.reader() for segment, _ in searcher.subsearchers or []]
+    for reader in {id(reader): reader for reader in [searcher.reader(), *segments]}.values():
+        reader.doc_frequency = lru_cache(maxsize=REMEMBERED_FREQUENCIES)(reader.doc_frequency)
 
 
 class NormsScorer(BM25FScorer):

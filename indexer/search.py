@@ -58,7 +58,7 @@ from indexer.query import (
     within_budget,
 )
 from indexer.results import Hit, SearchResults, allowed_documents, as_hit, ranked_page
-from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, scored
+from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, remember_frequencies, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitCache, CommitFile, IndexDamaged
 from indexer.vocabulary import Vocabulary
@@ -145,6 +145,7 @@ class SearchEngine:
             weighting = LuceneBM25F(B=B, K1=K1)
             searcher = self._index.searcher(weighting=weighting)
             weighting.load_norms(searcher)
+            remember_frequencies(searcher)
         except (EmptyIndexError, OSError):
             if view is None:
                 raise

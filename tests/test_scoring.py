@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from pathlib import Path
 
 import pytest
 from test_parallel_index import corpus_documents, write_files
@@ -324,3 +325,27 @@ def test_flat_or_scores_bridged_queries_like_whooshs_or(engine: SearchEngine) ->
         )
         expected = all_scores(engine, stock)
         assert expected and all_scores(engine, scored(bridged.query)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_remembered_frequencies_are_the_readers_own_and_a_reindex_reads_anew(tmp_path: Path) -> None:
+    # On two segments with deletions: every word's remembered frequency is what the segment and
+    # the whole index hold, deleted documents counted, as Whoosh counts them; after a reindex adds
+    # documents with a word, the engine's next search reads the new commit's frequency.
+    docs = corpus_documents(200)
+    reindex([write_files(tmp_path, docs)], tmp_path / "index", procs=2)
+    reindex([write_files(tmp_path, docs[::2])], tmp_path / "index", procs=2)
+    engine = SearchEngine(tmp_path / "index", warm=False)
+    searcher = engine._current()
+    readers = [searcher.reader(), *(segment.reader() for segment, _ in searcher.subsearchers)]
+    assert len(readers) > 2 and searcher.reader().has_deletions()
+    for reader in readers:
+        assert hasattr(reader.doc_frequency, "cache_info")  # remembered by the engine's searcher
+        for fieldname, text in list(reader.all_terms())[::7]:
+            counted = sum(1 for _ in reader.postings(fieldname, text).all_ids())  # live documents
+            assert reader.doc_frequency(fieldname, text) == reader.doc_frequency.__wrapped__(fieldname, text)
+            assert reader.doc_frequency(fieldname, text) >= counted
+    assert searcher.doc_frequency("body", "zebrafish") == 0
+    added = [{"id": f"z{i}", "title": "Zebrafish", "text": "zebrafish genetics"} for i in range(3)]
+    reindex([write_files(tmp_path, docs[::2] + added)], tmp_path / "index", procs=2)
+    assert engine.search("zebrafish").total == 3
+    assert engine._current().doc_frequency("body", "zebrafish") == 3

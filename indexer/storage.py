@@ -11,6 +11,7 @@ reached the disk, and there is no older commit to go back to.  Here, as in Lucen
   (a logged warning, one line) which commit they skipped and why;
 - a writer removes what failed or killed writers left (scratch folders, half-written tocs, segment
   files no kept commit uses) as soon as it holds the lock, and again when it finishes.
+A segment's files are read from its memory map (``MappedFile``), not from a copy per searcher.
 Imports nothing of dari.
 """
 
@@ -26,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from whoosh.filedb import compound
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC, EmptyIndexError, FileIndex, LockError
 from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
@@ -61,6 +64,51 @@ class CommitFile:
     inode: int
     size: int
     mtime_ns: int
+
+
+class MappedFile(BufferFile):
+    """Whoosh's file over part of a compound segment's memory map, without copying that part.
+
+    Whoosh's ``BufferFile`` wraps the map in a ``BytesIO``, which copies it: every searcher (one
+    per server thread) held a copy of the whole index, 1.3 GB at 100k documents, made on its first
+    search.  Reads by position slice the map, as before; the few sequential ones read it here.
+    """
+
+    def __init__(self, buf, name=None, onclose=None) -> None:
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf, self.file = buf, MapReader(buf)
+
+
+class MapReader:
+    """The read, readline, seek and tell of a file (what StructFile and pickle ask) over a buffer."""
+
+    def __init__(self, buf) -> None:
+        self._buf, self._at = buf, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._buf) if size is None or size < 0 else min(self._at + size, len(self._buf))
+        data, self._at = bytes(self._buf[self._at : end]), max(end, self._at)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = len(self._buf) if size is None or size < 0 else min(self._at + size, len(self._buf))
+        start = self._at
+        while start < end:  # a window at a time: never a copy of the rest of the file
+            cut = bytes(self._buf[start : min(start + 256, end)]).find(b"\n")
+            if cut >= 0:
+                return self.read(start + cut + 1 - self._at)
+            start += 256
+        return self.read(end - self._at)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._at = offset + {os.SEEK_SET: 0, os.SEEK_CUR: self._at, os.SEEK_END: len(self._buf)}[whence]
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+
+compound.BufferFile = MappedFile  # what Whoosh's CompoundStorage opens a mapped segment's files as
 
 
 def _fsync(path: str) -> None:

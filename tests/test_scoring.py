@@ -9,6 +9,7 @@ tests compare them with the stock parts, mostly on a real two-segment index of t
 from __future__ import annotations
 
 import math
+import mmap
 import unicodedata
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from indexer.scoring import (
     scored,
 )
 from indexer.search import SearchEngine
+from indexer.storage import MappedFile, MapReader
 from indexer.synonyms import SynonymGroup
 
 QUERIES = [
@@ -349,3 +351,14 @@ def test_remembered_frequencies_are_the_readers_own_and_a_reindex_reads_anew(tmp
     reindex([write_files(tmp_path, docs[::2] + added)], tmp_path / "index", procs=2)
     assert engine.search("zebrafish").total == 3
     assert engine._current().doc_frequency("body", "zebrafish") == 3
+
+
+def test_a_searchers_segment_files_are_read_from_the_map_not_copied(engine: SearchEngine) -> None:
+    # Whoosh's BufferFile copied each file of a compound segment into a BytesIO: every server
+    # thread's searcher held a copy of the whole index.  Here they read the segment's memory map.
+    for segment, _ in engine._current().subsearchers:
+        postings = segment.reader()._terms._postfile
+        assert isinstance(postings, MappedFile) and isinstance(postings.file, MapReader)
+        assert type(postings._buf) is memoryview and type(postings._buf.obj) is mmap.mmap
+        postings.file.seek(0)
+        assert postings.file.read(4) == postings.get(0, 4) and postings.file.tell() == 4

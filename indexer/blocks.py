@@ -7,14 +7,14 @@ the positions (values) that scoring never looks at among them, and undoes the de
 loop: a fifth of a Korean question's time at 20k documents.  Here a block is a fixed header (its
 length, posting count, last docnum and best weight), then the docnums as an ``array("I")``, the
 weights as an ``array("f")`` (one weight for all, or none when all are 1.0), then the values, read
-only when asked for.  Term infos and files are W3's otherwise; ``writer.LeanCodec`` writes these
-blocks and reads them with ``ArrayBlockMatcher``.  Imports nothing of dari.
+only when asked for; numbers in network order, as Whoosh's ``StructFile.get_array`` reads them.
+Term infos and files are W3's otherwise; ``writer.LeanCodec`` writes these blocks and reads them
+with ``ArrayBlockMatcher``.  Imports nothing of dari.
 """
 
 from __future__ import annotations
 
 import struct
-import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
@@ -22,12 +22,12 @@ from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import dumps, loads
+from whoosh.system import IS_LITTLE
 from whoosh.writing import PostingPool
 
 # Block length (negative for a term's last block), posting count, last docnum, best weight.
-HEADER = struct.Struct("<iIId")
+HEADER = struct.Struct("!iIId")
 NO_WEIGHTS, ONE_WEIGHT, WEIGHTS = 0, 1, 2  # every weight 1.0; one weight for all; one each
-BIG_ENDIAN = sys.byteorder == "big"  # arrays are stored little-endian, as the header is
 
 # What a pooled posting and a pooled term hold in memory, in bytes, as a pool's limit counts them
 # (CPython 3.11: the posting's tuple, docnum, weight and value; a term's bytes, list and dict entry).
@@ -45,31 +45,24 @@ def encode_block(
     if weights.count(1.0) == count:
         weight_bytes = bytes([NO_WEIGHTS])
     elif weights.count(weights[0]) == count:
-        weight_bytes = bytes([ONE_WEIGHT]) + _little(weights[:1])
+        weight_bytes = bytes([ONE_WEIGHT]) + _network_order(weights[:1])
     else:
-        weight_bytes = bytes([WEIGHTS]) + _little(weights)
+        weight_bytes = bytes([WEIGHTS]) + _network_order(weights)
     if fixed_size is None or fixed_size < 0:
         value_bytes = dumps(tuple(values), 2)
     else:
         value_bytes = b"".join(values) if fixed_size else b""
-    data = _little(array("I", docnums)) + weight_bytes + value_bytes
+    data = _network_order(array("I", docnums)) + weight_bytes + value_bytes
     best = max(0.0, *weights)
     return HEADER.pack(-len(data) if last else len(data), count, docnums[-1], best) + data
 
 
-def _little(numbers: array) -> bytes:
-    if BIG_ENDIAN:
+def _network_order(numbers: array) -> bytes:
+    """The array's bytes as ``StructFile.get_array`` reads them back (big-endian)."""
+    if IS_LITTLE:
         numbers = array(numbers.typecode, numbers)
         numbers.byteswap()
     return numbers.tobytes()
-
-
-def _from_little(typecode: str, data: bytes) -> array:
-    numbers = array(typecode)
-    numbers.frombytes(data)
-    if BIG_ENDIAN:
-        numbers.byteswap()
-    return numbers
 
 
 class ArrayBlockMatcher(W3LeafMatcher):
@@ -86,7 +79,7 @@ class ArrayBlockMatcher(W3LeafMatcher):
         self._compression, self._minlength, self._maxlength = 0, 0, 0  # no length statistics
 
     def _read_ids(self) -> None:
-        self._ids = _from_little("I", self._postfile.get(self._dataoffset, 4 * self._blocklength))
+        self._ids = self._postfile.get_array(self._dataoffset, "I", self._blocklength)
 
     def _weights_at(self) -> tuple[int, int]:
         """Where the block's weights start, and their kind."""
@@ -98,9 +91,9 @@ class ArrayBlockMatcher(W3LeafMatcher):
         if kind == NO_WEIGHTS:
             self._weights = array("f", [1.0]) * self._blocklength
         elif kind == ONE_WEIGHT:
-            self._weights = _from_little("f", self._postfile.get(start, 4)) * self._blocklength
+            self._weights = self._postfile.get_array(start, "f", 1) * self._blocklength
         else:
-            self._weights = _from_little("f", self._postfile.get(start, 4 * self._blocklength))
+            self._weights = self._postfile.get_array(start, "f", self._blocklength)
 
     def _read_values(self) -> None:
         start, kind = self._weights_at()

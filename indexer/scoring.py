@@ -17,6 +17,7 @@ pinned for it.  Imports ``query``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 from math import inf, log
 from weakref import WeakKeyDictionary
@@ -119,8 +120,8 @@ def remember_frequencies(searcher) -> None:
     is a hashed lookup in the terms file of every segment.  A reader reads one commit, so what it
     remembers stays true; a search path that reads a newer commit opens new readers.
     """
-    segments = [segment.reader() for segment, _ in searcher.subsearchers or []]
-    for reader in {id(reader): reader for reader in [searcher.reader(), *segments]}.values():
+    segments = [segment.reader() for segment, _ in searcher.subsearchers or []]  # None: one segment
+    for reader in [searcher.reader(), *segments]:
         reader.doc_frequency = lru_cache(maxsize=REMEMBERED_FREQUENCIES)(reader.doc_frequency)
 
 
@@ -280,18 +281,15 @@ def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
     scorer = leaf.scorer
     idf, k1_plus_1, norms = scorer.idf, scorer._k1_plus_1, scorer._norms
     while leaf.is_active():
-        docnums, tfs = block_postings(leaf)
-        if deleted:
-            for docnum, tf in zip(docnums, tfs, strict=True):
-                if docnum not in deleted:
-                    scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
-        else:  # most segments: no per-posting lookup
-            for docnum, tf in zip(docnums, tfs, strict=True):
-                scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
+        postings = zip(*block_postings(leaf), strict=True)
+        if deleted:  # most segments have none: no lookup a posting there
+            postings = ((docnum, tf) for docnum, tf in postings if docnum not in deleted)
+        for docnum, tf in postings:
+            scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
         leaf._next_block()
 
 
-def block_postings(leaf: W3LeafMatcher) -> tuple:
+def block_postings(leaf: W3LeafMatcher) -> tuple[Sequence[int], Sequence[float]]:
     """The docnums and term frequencies of the leaf's current block from its position on (the
     whole block as it is, without a copy, when at its start)."""
     leaf.id(), leaf.weight()  # load the block's docnums and term frequencies

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
 from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.searching import Searcher
 
@@ -29,18 +30,28 @@ def collect(searcher: Searcher, query: FlatOr, allow, depth: int | None):
     return collector.results()
 
 
+def matched(results) -> np.ndarray:
+    """The document numbers of every match of ``collect``'s results (the facets count them)."""
+    collector = results.collector
+    if isinstance(collector, CountingTopCollector):
+        return collector.matched()
+    return np.fromiter(results.docs(), dtype=np.intp)
+
+
 class CountingTopCollector(TopCollector):
     """The best ``limit`` matches, and every match's number as it is scored.
 
     Whoosh's TopCollector keeps no set of the matches: asked for them (the facets count every
     match) it ran the whole query a second time, unscored, through its union matchers, which
     stepped every branch at every document: 60 % of a 20k search's profile, and more with the
-    bridge's translations in the query.  And where the query's scores are already a list (the
-    loose words' ``FlatOr``), the best are taken from it at once, not a Python call per match.
+    bridge's translations in the query.  And where the query's scores are already arrays (the
+    loose words' ``FlatOr``), the matches are kept as an array and the best taken from it at once,
+    not a Python call per match.
     """
 
     def __init__(self, limit: int) -> None:
         super().__init__(limit=limit, usequality=False, replace=0)
+        self._arrays: list[np.ndarray] = []  # the matches of segments scored as arrays
 
     def collect_matches(self) -> None:
         listed = None if self.final_fn else listed_scores(self.matcher)
@@ -48,11 +59,15 @@ class CountingTopCollector(TopCollector):
             super().collect_matches()
             return
         ids, scores = listed
-        docnums = [self.offset + docnum for docnum in ids]
-        self.docset.update(docnums)
+        docnums = ids + self.offset
+        self._arrays.append(docnums)
         self.total += len(docnums)
+        if len(scores) > self.limit:  # only those scoring at least the limit-th best can be kept
+            cut = len(scores) - self.limit
+            keep = scores >= np.partition(scores, cut)[cut]
+            docnums, scores = docnums[keep], scores[keep]
         # As TopCollector's heap orders them: the higher score, then the lower document number.
-        ranked = zip(scores, [-docnum for docnum in docnums], strict=True)
+        ranked = zip(scores.tolist(), (-docnums).tolist(), strict=True)
         best = heapq.nlargest(self.limit, [*self.items, *ranked])
         heapq.heapify(best)
         self.items = best
@@ -61,5 +76,10 @@ class CountingTopCollector(TopCollector):
         self.docset.add(global_docnum)
         return super()._collect(global_docnum, score)
 
+    def matched(self) -> np.ndarray:
+        """Every match's document number."""
+        collected = [*self._arrays, np.fromiter(self.docset, dtype=np.intp)]
+        return np.concatenate(collected)
+
     def all_ids(self):
-        return self.docset
+        return set(self.matched().tolist())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
@@ -109,7 +110,7 @@ class WordOffsets:
     scoring), read only in those: most translations stand in few of the hits.
     """
 
-    def __init__(self, searcher, holders: dict[str, set[int]] | None = None) -> None:
+    def __init__(self, searcher, holders: dict[str, np.ndarray] | None = None) -> None:
         self._searcher = searcher
         self._holders = holders or {}
         self._asked: dict[str, set[int]] = {}  # word → the hits it was read for
@@ -121,8 +122,10 @@ class WordOffsets:
         for word in dict.fromkeys(words):
             asked = self._asked.setdefault(word, set())
             spans = self._spans.setdefault(word, {})
-            holders = self._holders.get(word)
-            unread = [d for d in docnums if d not in asked and (holders is None or d in holders)]
+            unread = [d for d in docnums if d not in asked]
+            if unread and (holders := self._holders.get(word)) is not None:  # ascending
+                held = np.isin(unread, holders)
+                unread = [d for d, holds in zip(unread, held.tolist(), strict=True) if holds]
             asked.update(docnums)
             if unread:
                 for docnum, postings in postings_at(self._searcher, "body", word, unread):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import pairwise
 
+import numpy as np
 from whoosh.searching import Hit as WhooshHit
 
 from indexer.positions import HitOffsets, WordOffsets, body_words, postings_at
@@ -107,14 +108,14 @@ def word_units(searcher, query, typed: list[str]) -> Units:
     return units
 
 
-def translation_holders(searcher, query) -> dict[str, set[int]]:
+def translation_holders(searcher, query) -> dict[str, np.ndarray]:
     """The body words of the query's synonym groups, each with the documents holding it (read by
-    scoring already)."""
-    holders: dict[str, set[int]] = {}
+    scoring already), ascending."""
+    holders: dict[str, np.ndarray] = {}
     for group in _synonym_groups(query):
         if group.fieldname == "body":
             for word, docnums in group.holders(searcher).items():
-                holders.setdefault(word, set()).update(docnums)
+                holders[word] = np.union1d(holders[word], docnums) if word in holders else docnums
     return holders
 
 

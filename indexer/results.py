@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.bridge import with_other_language
-from indexer.collector import collect
+from indexer.collector import collect, matched
 from indexer.facets import Facts, by_date
 from indexer.highlight import Unit, best_match, snippet, unit_spans
 from indexer.paging import page_of
@@ -61,6 +61,8 @@ class SearchResults:
             del hit["file"]
         return shown
 
+
+__all__ = ["Hit", "SearchResults", "allowed_documents", "as_hit", "matched", "ranked_page"]
 
 COLLECTED = 200  # best hits kept: the rerank's pool, and below it the other language's for page one
 

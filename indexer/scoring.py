@@ -4,9 +4,9 @@ pinned to Whoosh's own results by tests/test_scoring.py (also on indexes with se
 deleted documents).
 
 - ``LuceneBM25F``/``NormsScorer``: BM25F with Lucene's idf, each document's length norm from a list.
-- ``FlatOr``: the loose words of a query scored one word at a time, a block of postings at a time,
-  instead of Whoosh's tree of union matchers; a compound's better cut (``BetterOf`` of ``Word``s)
-  is taken from its terms' scores the same way.
+- ``FlatOr``: the loose words of a query scored one word at a time, a word's postings as numpy
+  arrays (``Scored``), instead of Whoosh's tree of union matchers; a compound's better cut
+  (``BetterOf`` of ``Word``s) is taken from its terms' scores the same way.
 - ``BetterOf``: Whoosh's DisjunctionMax with its scoring of other documents' matches fixed.
 
 ``scored(query)`` turns what ``query`` parsed into these.  Reads the private attributes of Whoosh's
@@ -16,12 +16,13 @@ pinned for it.  Imports ``query``.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
-from math import inf, log
+from math import log
 from weakref import WeakKeyDictionary
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
@@ -40,6 +41,9 @@ from indexer.query import LooseWords, Word
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable (tuned)
 MAX_MATCH_CHARS = 200_000  # matches past this many characters of a body are not highlighted or reranked
 REMEMBERED_FREQUENCIES = 50_000  # words' document frequencies a reader keeps (a few MB)
+
+# A segment's matches: their document numbers (ascending, unique) and each one's score (or tf).
+Scored = tuple[np.ndarray, np.ndarray]
 
 
 def scored(query: wq.Query) -> FlatOr:
@@ -68,8 +72,10 @@ class LuceneBM25F(BM25F):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Per segment reader and field: each document's length part of the BM25 denominator.
+        # Per segment reader and field: each document's length part of the BM25 denominator, as a
+        # list (a posting at a time) and as an array (a word's postings at once).
         self._norms: WeakKeyDictionary = WeakKeyDictionary()
+        self._norm_arrays: WeakKeyDictionary = WeakKeyDictionary()
 
     def idf(self, searcher, fieldname: str, text) -> float:
         parent = searcher.get_parent()
@@ -88,6 +94,7 @@ class LuceneBM25F(BM25F):
             self.K1,
             qf,
             self.norms(searcher, fieldname),
+            self.norm_array(searcher, fieldname),
         )
 
     def load_norms(self, searcher) -> None:
@@ -95,7 +102,7 @@ class LuceneBM25F(BM25F):
         that a searcher's first query does not pay them."""
         for segment, _ in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
             for fieldname in searcher.schema.scorable_names():
-                self.norms(segment, fieldname)
+                self.norm_array(segment, fieldname)
 
     def norms(self, searcher, fieldname: str) -> list[float]:
         """``K1 * (1 - B + B * length / average length)`` of every document of the segment."""
@@ -110,6 +117,34 @@ class LuceneBM25F(BM25F):
             )
             by_field[fieldname] = [self.K1 * ((1 - b) + b * length / avgfl) for length in lengths]
         return by_field[fieldname]
+
+    def norm_array(self, searcher, fieldname: str) -> np.ndarray:
+        """``norms`` as a numpy array (float64: each posting scores what the list's norm gives)."""
+        by_field = self._norm_arrays.setdefault(searcher.reader(), {})
+        if fieldname not in by_field:
+            by_field[fieldname] = np.array(self.norms(searcher, fieldname), dtype=np.float64)
+        return by_field[fieldname]
+
+
+_deleted_masks: WeakKeyDictionary = WeakKeyDictionary()  # segment reader → which documents are deleted
+_deleted_lock = threading.Lock()  # readers are per thread, the table is not
+
+
+def live(reader, docnums: np.ndarray, *aligned: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``docnums`` of one segment (and the arrays aligned with them) without its deleted documents.
+
+    The fast paths read a word's postings with the deleted documents among them (a synonym
+    group's document frequency counts them, as Whoosh's does) and leave them out once, here."""
+    if not reader.has_deletions() or not len(docnums):
+        return (docnums, *aligned)
+    with _deleted_lock:
+        deleted = _deleted_masks.get(reader)
+        if deleted is None:
+            deleted = np.zeros(reader.doc_count_all(), dtype=bool)
+            deleted[np.fromiter(reader.deleted_docs_set, dtype=np.intp)] = True
+            _deleted_masks[reader] = deleted
+    keep = ~deleted[docnums]
+    return (docnums[keep], *(values[keep] for values in aligned))
 
 
 def remember_frequencies(searcher) -> None:
@@ -129,7 +164,9 @@ class NormsScorer(BM25FScorer):
     """Whoosh's BM25F scorer with each document's length norm read from a list, as Lucene keeps
     its norms: Whoosh looks the field length up in a column for every posting scored."""
 
-    def __init__(self, searcher, fieldname, text, B, K1, qf, norms: list[float]) -> None:
+    def __init__(
+        self, searcher, fieldname, text, B, K1, qf, norms: list[float], norm_array: np.ndarray
+    ) -> None:
         # Not BM25FScorer's own set-up: it reads the term's info once more for a best score that
         # only Whoosh's block skipping asks for (a question made ~170 scorers, a tenth of its time).
         parent = searcher.get_parent()
@@ -137,6 +174,7 @@ class NormsScorer(BM25FScorer):
         self.avgfl = parent.avg_field_length(fieldname) or 1
         self.B, self.K1, self.qf = B, K1, qf
         self._norms = norms
+        self.norm_array = norm_array
         self._k1_plus_1 = K1 + 1
         self._term = searcher, fieldname, text
 
@@ -171,34 +209,41 @@ class FlatOr(wq.Or):
     def _matcher(self, subs, searcher, context) -> Matcher:
         if _unscored(context):  # e.g. as a filter
             return super()._matcher(subs, searcher, context)
-        scores = _summed_scores(subs, searcher, context)
-        if not scores:
+        docnums, scores = live(searcher.reader(), *_summed_scores(subs, searcher, context))
+        if not len(docnums):
             return NullMatcher()
-        docnums = sorted(scores)
-        return ListMatcher(docnums, [scores[docnum] * self.boost for docnum in docnums])
+        return ScoresMatcher(docnums, scores * self.boost)
 
 
 def _unscored(context) -> bool:
     return context is not None and context.weighting is None
 
 
-def _summed_scores(subs: list[wq.Query], searcher, context) -> dict[int, float]:
-    """Each document's summed score over ``subs``; a nested plain OR (a word in title and body)
-    is summed first, as Whoosh's union of it does."""
-    scores: dict[int, float] = defaultdict(float)
+def _summed_scores(subs: list[wq.Query], searcher, context) -> Scored:
+    """Each document's summed score over ``subs`` (deleted documents may be among them); a nested
+    plain OR (a word in title and body) is summed first, as Whoosh's union of it does.
+
+    The sums are kept in an array as long as the segment, added to a sub-query at a time in the
+    order of ``subs``: each document's score is the same float as a sum taken a posting at a time.
+    """
+    size = searcher.reader().doc_count_all()
+    total = np.zeros(size)
+    matched = np.zeros(size, dtype=bool)
     for sub in subs:
         if type(sub) is wq.Or:
-            for docnum, score in _summed_scores(sub.subqueries, searcher, context).items():
-                scores[docnum] += score * sub.boost
+            docnums, scores = _summed_scores(sub.subqueries, searcher, context)
+            scores = scores * sub.boost
         elif isinstance(sub, Word | BetterOf) and (cut := _cut_scores(sub, searcher, context)) is not None:
-            for docnum, score in cut.items():
-                scores[docnum] += score
-        else:  # a word's term (added straight in, not through a dict of its own) or another query
-            add_scores(sub.matcher(searcher, context), scores)
-    return scores
+            docnums, scores = cut
+        else:  # a word's term, or another query
+            docnums, scores = matcher_scores(sub.matcher(searcher, context))
+        total[docnums] += scores
+        matched[docnums] = True
+    docnums = np.flatnonzero(matched)
+    return docnums, total[docnums]
 
 
-def _cut_scores(query: wq.Query, searcher, context) -> dict[int, float] | None:
+def _cut_scores(query: wq.Query, searcher, context) -> Scored | None:
     """The scores of a word or a compound of words from its terms' scores (None: another query).
 
     A ``Word`` (or ``Pieces``) scores the sum of its terms where all of them stand, a ``BetterOf``
@@ -207,25 +252,28 @@ def _cut_scores(query: wq.Query, searcher, context) -> dict[int, float] | None:
     match, which were a fifth of a Korean question's time on 20k documents.
     """
     if type(query) is wq.Term:
-        scores: dict[int, float] = defaultdict(float)
-        add_scores(query.matcher(searcher, context), scores)
-        return scores
+        return matcher_scores(query.matcher(searcher, context))
     if not isinstance(query, Word | BetterOf) or not query.subqueries:
         return None
     cuts = [_cut_scores(sub, searcher, context) for sub in query.subqueries]
     if any(cut is None for cut in cuts):
         return None
     if isinstance(query, Word):
-        scores = {docnum: sum(cut[docnum] for cut in cuts) for docnum in set(cuts[0]).intersection(*cuts[1:])}
+        docnums = cuts[0][0]
+        for other, _ in cuts[1:]:
+            docnums = np.intersect1d(docnums, other, assume_unique=True)
+        scores = np.zeros(len(docnums))
+        for cut_docnums, cut_scores in cuts:  # in order, from 0.0, as sum() adds them
+            scores += cut_scores[np.searchsorted(cut_docnums, docnums)]
     else:
-        scores = {}
-        for cut in cuts:
-            for docnum, score in cut.items():
-                if score > scores.get(docnum, -inf):
-                    scores[docnum] = score
+        best = np.full(searcher.reader().doc_count_all(), -np.inf)
+        for cut_docnums, cut_scores in cuts:
+            best[cut_docnums] = np.maximum(best[cut_docnums], cut_scores)
+        docnums = np.flatnonzero(best > -np.inf)
+        scores = best[docnums]
     if query.boost == 1.0 or len(cuts) == 1:  # Whoosh's matcher of a compound of one is that one's
-        return scores
-    return {docnum: score * query.boost for docnum, score in scores.items()}
+        return docnums, scores
+    return docnums, scores * query.boost
 
 
 def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
@@ -246,47 +294,92 @@ def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozens
     return (matcher if isinstance(matcher, W3LeafMatcher) else None), boost, deleted
 
 
-def listed_scores(matcher: Matcher) -> tuple[list[int], list[float]] | None:
-    """The documents and scores left in a ListMatcher whose scores are its list (``FlatOr``'s and
-    the synonym groups'), taken from it at once, not a Python call a match (None: another matcher).
-    The matcher is used up."""
-    if type(matcher) is not ListMatcher or matcher._scorer or matcher._all_weights:
+class ScoresMatcher(ListMatcher):
+    """Whoosh's ListMatcher over arrays of documents and scores (``FlatOr``'s, a synonym group's),
+    which ``listed_scores`` takes whole; the lists Whoosh's own steps read are made only if asked."""
+
+    def __init__(self, docnums: np.ndarray, scores: np.ndarray) -> None:
+        super().__init__([], [])
+        self.arrays = docnums, scores
+        self._lists: tuple[list, list] | None = None
+
+    def _as_lists(self) -> tuple[list, list]:
+        if self._lists is None:
+            self._lists = self.arrays[0].tolist(), self.arrays[1].tolist()
+        return self._lists
+
+    @property
+    def _ids(self) -> list[int]:
+        return self._as_lists()[0]
+
+    @_ids.setter
+    def _ids(self, _) -> None:  # ListMatcher's __init__ sets it
+        pass
+
+    @property
+    def _weights(self) -> list[float]:
+        return self._as_lists()[1]
+
+    @_weights.setter
+    def _weights(self, _) -> None:
+        pass
+
+    def copy(self) -> ScoresMatcher:
+        matcher = ScoresMatcher(*self.arrays)
+        matcher._i = self._i
+        return matcher
+
+
+def listed_scores(matcher: Matcher) -> Scored | None:
+    """The documents and scores left in a ``ScoresMatcher`` (``FlatOr``'s and the synonym groups'),
+    taken from it at once, not a Python call a match (None: another matcher).  The matcher is
+    used up."""
+    if type(matcher) is not ScoresMatcher:
         return None
-    start, ids = matcher._i, matcher._ids
-    listed = ids[start:], matcher._weights[start:] if matcher._weights else [1.0] * (len(ids) - start)
-    matcher._i = len(ids)
-    return listed
+    start = matcher._i
+    docnums, scores = matcher.arrays
+    matcher._i = len(docnums)
+    return docnums[start:], scores[start:]
 
 
-def add_scores(matcher: Matcher, scores: dict[int, float]) -> None:
-    """Add the score of each document ``matcher`` matches into ``scores``.
+def matcher_scores(matcher: Matcher) -> Scored:
+    """The documents ``matcher`` matches and their scores (deleted documents may be among them).
 
-    Scores already listed (``listed_scores``) are read as lists.  A word's postings (a stored term,
-    boosted or not, scored by NormsScorer) are read a block at a time from Whoosh's W3 leaf
-    matcher, which otherwise takes five method calls a posting;
-    the arithmetic is NormsScorer's, in the same order, so each posting scores the same.
+    Scores already listed (``listed_scores``) are taken as they are.  A word's postings (a stored
+    term, boosted or not, scored by NormsScorer) are read whole from Whoosh's W3 leaf matcher
+    (``leaf_postings``), which otherwise takes five method calls a posting, and scored at once
+    with NormsScorer's arithmetic in the same order, so each posting scores the same float.
     This reads the matcher's block attributes: whoosh-reloaded is pinned for it, and
     tests/test_scoring.py compares the scores with Whoosh's own, with and without deletions.
     """
     if (listed := listed_scores(matcher)) is not None:  # a synonym group's or FlatOr's, made already
-        for docnum, score in zip(*listed, strict=True):
-            scores[docnum] += score
-        return
-    leaf, boost, deleted = raw_postings(matcher)
+        return listed
+    leaf, boost, _ = raw_postings(matcher)
     if leaf is None or type(leaf.scorer) is not NormsScorer:
+        docnums, scores = [], []
         while matcher.is_active():
-            scores[matcher.id()] += matcher.score()
+            docnums.append(matcher.id())
+            scores.append(matcher.score())
             matcher.next()
-        return
+        return np.array(docnums, dtype=np.intp), np.array(scores, dtype=np.float64)
     scorer = leaf.scorer
-    idf, k1_plus_1, norms = scorer.idf, scorer._k1_plus_1, scorer._norms
+    docnums, tfs = leaf_postings(leaf)
+    norms = scorer.norm_array[docnums]
+    return docnums, scorer.idf * ((tfs * scorer._k1_plus_1) / (tfs + norms)) * boost
+
+
+def leaf_postings(leaf: W3LeafMatcher) -> Scored:
+    """The docnums and term frequencies (float64) of the leaf's postings from its position on,
+    deleted documents included, read a block at a time."""
+    docnums, tfs = [], []
     while leaf.is_active():
-        postings = zip(*block_postings(leaf), strict=True)
-        if deleted:  # most segments have none: no lookup a posting there
-            postings = ((docnum, tf) for docnum, tf in postings if docnum not in deleted)
-        for docnum, tf in postings:
-            scores[docnum] += idf * ((tf * k1_plus_1) / (tf + norms[docnum])) * boost
+        block_ids, block_tfs = block_postings(leaf)
+        docnums.append(np.asarray(block_ids))
+        tfs.append(np.asarray(block_tfs))
         leaf._next_block()
+    if not docnums:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    return np.concatenate(docnums).astype(np.intp), np.concatenate(tfs).astype(np.float64)
 
 
 def block_postings(leaf: W3LeafMatcher) -> tuple[Sequence[int], Sequence[float]]:

@@ -57,7 +57,7 @@ from indexer.query import (
     validate,
     within_budget,
 )
-from indexer.results import Hit, SearchResults, allowed_documents, as_hit, ranked_page
+from indexer.results import Hit, SearchResults, allowed_documents, as_hit, matched, ranked_page
 from indexer.scoring import K1, MAX_MATCH_CHARS, B, LuceneBM25F, remember_frequencies, scored
 from indexer.sources import relative_path
 from indexer.storage import CommitCache, CommitFile, IndexDamaged
@@ -277,7 +277,7 @@ class SearchEngine:
             page,
             per_page,
             forgiven.suggestion,
-            facets=count_facets(self._facts.kinds(searcher), collected.docs()),
+            facets=count_facets(self._facts.kinds(searcher), matched(collected)),
             sort=sort,
             bridged=bridged.added,
             corrected=forgiven.corrected,

@@ -14,16 +14,14 @@ index with several segments and deletions).  Imports ``query`` and ``scoring``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from math import log
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, Matcher, NullMatcher
+from whoosh.matching import Matcher, NullMatcher
 
 from indexer.query import Word
-from indexer.scoring import LuceneBM25F, block_postings, raw_postings
-
-SegmentTfs = dict[int, float]  # segment docnum → summed tf, deleted documents included
+from indexer.scoring import LuceneBM25F, Scored, ScoresMatcher, leaf_postings, live, raw_postings
 
 
 class SynonymGroup(wq.CompoundQuery):
@@ -36,7 +34,8 @@ class SynonymGroup(wq.CompoundQuery):
         once however many of its translations a document holds."""
         super().__init__(subqueries, boost=boost)
         self.source = source
-        self._cache: tuple[object, dict[int, tuple[float, SegmentTfs]], dict[str, set[int]]] | None = None
+        # The parent searcher read, its idf, each segment's tfs, and each term's holders in it.
+        self._cache: tuple[object, float, dict[int, Scored], dict[str, np.ndarray]] | None = None
 
     def apply(self, fn) -> SynonymGroup:
         return type(self)([fn(q) for q in self.subqueries], boost=self.boost, source=self.source)
@@ -53,72 +52,75 @@ class SynonymGroup(wq.CompoundQuery):
         unscored = context is not None and context.weighting is None
         if unscored or not isinstance(weighting, LuceneBM25F):
             return wq.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
-        idf, tfs = self._segment_tfs(searcher)
-        reader = searcher.reader()
-        norms = weighting.norms(searcher, self.fieldname)
-        k1_plus_1 = weighting.K1 + 1
-        docnums = sorted(tfs)
-        if reader.has_deletions():  # a set lookup a document otherwise: a tenth of a bridged query
-            docnums = [docnum for docnum in docnums if not reader.is_deleted(docnum)]
-        if not docnums:
+        idf, (docnums, tfs) = self._segment_tfs(searcher)
+        docnums, tfs = live(searcher.reader(), docnums, tfs)
+        if not len(docnums):
             return NullMatcher()
-        scores = [idf * (tfs[d] * k1_plus_1) / (tfs[d] + norms[d]) * self.boost for d in docnums]
-        return ListMatcher(docnums, scores)
+        norms = weighting.norm_array(searcher, self.fieldname)[docnums]
+        return ScoresMatcher(docnums, idf * (tfs * (weighting.K1 + 1)) / (tfs + norms) * self.boost)
 
     def idf(self, searcher) -> float:
         """The group's idf in ``searcher``'s index: of the union of its members' documents."""
         self._segment_tfs(searcher)
-        return next(iter(self._cache[1].values()), (0.0,))[0]
+        return self._cache[1]
 
-    def holders(self, searcher) -> dict[str, set[int]]:
-        """Each term of the group → the documents of ``searcher`` that hold it (deleted ones too),
-        as scoring read them: the rerank reads a translation's positions only where it stands."""
+    def holders(self, searcher) -> dict[str, np.ndarray]:
+        """Each term of the group → the documents of ``searcher`` that hold it (deleted ones too,
+        ascending), as scoring read them: the rerank reads a translation's positions only where it
+        stands."""
         self._segment_tfs(searcher)
-        return self._cache[2]
+        return self._cache[3]
 
-    def _segment_tfs(self, searcher) -> tuple[float, SegmentTfs]:
+    def _segment_tfs(self, searcher) -> tuple[float, Scored]:
         """The group's idf and ``searcher``'s segment's tfs, read for every segment on first use
         (the union's df needs them all)."""
         parent = searcher.get_parent()
         if self._cache is None or self._cache[0] is not parent:
-            by_segment, holders = {}, defaultdict(set)
+            by_segment, holders = {}, {}
             for segment, offset in parent.subsearchers or [(parent, 0)]:  # None: one segment
                 term_docs = {
                     term.text: term_tfs(segment.reader(), term.fieldname, term.text)
                     for member in self.subqueries
                     for term in _terms(member)
                 }
-                for text, tfs in term_docs.items():
-                    holders[text].update(offset + docnum for docnum in tfs)
+                for text, (docnums, _) in term_docs.items():
+                    holders.setdefault(text, []).append(docnums + offset)
                 by_segment[id(segment.reader())] = group_tfs(self.subqueries, term_docs)
-            df = sum(len(tfs) for tfs in by_segment.values())
+            df = sum(len(docnums) for docnums, _ in by_segment.values())
             idf = log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
-            self._cache = (parent, {key: (idf, tfs) for key, tfs in by_segment.items()}, dict(holders))
-        return self._cache[1].get(id(searcher.reader()), (0.0, {}))
+            held = {text: np.concatenate(parts) for text, parts in holders.items()}
+            self._cache = (parent, idf, by_segment, held)
+        return self._cache[1], self._cache[2].get(id(searcher.reader()), NOTHING)
 
 
-def group_tfs(members: list[wq.Query], term_docs: dict[str, SegmentTfs]) -> SegmentTfs:
+NOTHING: Scored = (np.zeros(0, dtype=np.intp), np.zeros(0))
+
+
+def group_tfs(members: list[wq.Query], term_docs: dict[str, Scored]) -> Scored:
     """Per document of one segment (deleted ones too), the members' summed term frequency, from
-    each term's tfs in that segment."""
-    summed: SegmentTfs = {}
-    for member in members:
-        tfs = _member_tfs(member, term_docs)
-        if not summed:  # the first member's as they are, without a Python step a document
-            summed = dict(tfs)
-            continue
-        for docnum, tf in tfs.items():
-            summed[docnum] = summed.get(docnum, 0.0) + tf
-    return summed
+    each term's tfs in that segment; added a member at a time, as a sum per document would be."""
+    found = [_member_tfs(member, term_docs) for member in members]
+    if len(found) == 1:
+        return found[0]
+    docnums = np.unique(np.concatenate([member_docnums for member_docnums, _ in found]))
+    summed = np.zeros(len(docnums))
+    for member_docnums, tfs in found:
+        summed[np.searchsorted(docnums, member_docnums)] += tfs
+    return docnums, summed
 
 
-def _member_tfs(member: wq.Query, term_docs: dict[str, SegmentTfs]) -> SegmentTfs:
+def _member_tfs(member: wq.Query, term_docs: dict[str, Scored]) -> Scored:
     """A term's tf per document, or for a ``Word`` of terms the least tf of its terms where all
     stand."""
-    tfs: SegmentTfs | None = None
+    docnums, tfs = None, None
     for term in _terms(member):
-        found = term_docs[term.text]
-        tfs = found if tfs is None else {d: min(tf, found[d]) for d, tf in tfs.items() if d in found}
-    return tfs or {}
+        found_docnums, found_tfs = term_docs[term.text]
+        if docnums is None:
+            docnums, tfs = found_docnums, found_tfs
+            continue
+        docnums, here, there = np.intersect1d(docnums, found_docnums, assume_unique=True, return_indices=True)
+        tfs = np.minimum(tfs[here], found_tfs[there])
+    return NOTHING if docnums is None else (docnums, tfs)
 
 
 def _terms(member: wq.Query) -> list[wq.Term]:
@@ -126,15 +128,11 @@ def _terms(member: wq.Query) -> list[wq.Term]:
     return [member] if isinstance(member, wq.Term) else member.subqueries if isinstance(member, Word) else []
 
 
-def term_tfs(reader, fieldname: str, text: str) -> SegmentTfs:
-    """docnum → tf of one stored word in one segment, deleted documents included, read a block
-    at a time (as ``scoring.add_scores`` does)."""
+def term_tfs(reader, fieldname: str, text: str) -> Scored:
+    """The documents of one segment holding one stored word, deleted ones included, and its tf in
+    each, read a block at a time (as ``scoring.matcher_scores`` does)."""
     if not reader.doc_frequency(fieldname, text):
-        return {}
+        return NOTHING
     leaf, _, _ = raw_postings(reader.postings(fieldname, text))
     leaf.reset()  # Whoosh's filter of deleted documents has moved it past the first ones
-    tfs: SegmentTfs = {}
-    while leaf.is_active():
-        tfs.update(zip(*block_postings(leaf), strict=True))
-        leaf._next_block()
-    return tfs
+    return leaf_postings(leaf)

@@ -15,6 +15,7 @@ import pickle
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_parallel_index import corpus_documents, write_files
 from whoosh import index as whoosh_index
@@ -207,7 +208,7 @@ def test_word_offsets_read_once_are_whooshs_characters(engine: SearchEngine) -> 
         for docnum, characters in stock_postings(searcher, word, set(hits)).items():
             expected[docnum][word] = characters
     labor = set(stock_postings(searcher, "labor", set(hits)))
-    read = WordOffsets(searcher, {"labor": labor})
+    read = WordOffsets(searcher, {"labor": np.array(sorted(labor))})
     head, rest = hits[: len(hits) // 2], hits[len(hits) // 3 :]  # overlapping, as head and page
     assert read.of(words, head) == {docnum: expected[docnum] for docnum in head}
     assert read.of(words, rest) == {docnum: expected[docnum] for docnum in rest}
@@ -216,7 +217,9 @@ def test_word_offsets_read_once_are_whooshs_characters(engine: SearchEngine) -> 
         d: {w: c for w, c in expected[d].items() if w == "labor"} for d in again
     }
     assert labor  # so that the next ask has something to leave unread
-    wrong = WordOffsets(searcher, {"labor": set()})  # holders are trusted: the rerank's saving
+    wrong = WordOffsets(
+        searcher, {"labor": np.array([], dtype=np.intp)}
+    )  # holders are trusted: the rerank's saving
     assert not any("labor" in found for found in wrong.of(words, hits).values())
 
 
@@ -282,7 +285,9 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
         }
         for text in ("labor", "협력", "decent", "work")
     }
-    assert group.holders(searcher) == holding  # deleted documents too: the rerank asks of live hits only
+    assert {word: docnums.tolist() for word, docnums in group.holders(searcher).items()} == {
+        word: sorted(docnums) for word, docnums in holding.items()
+    }  # deleted documents too: the rerank asks of live hits only
     assert group.apply(lambda member: member).source == "노동"  # kept through Query.accept
 
 

@@ -123,9 +123,8 @@ class WordOffsets:
             asked = self._asked.setdefault(word, set())
             spans = self._spans.setdefault(word, {})
             unread = [d for d in docnums if d not in asked]
-            if unread and (holders := self._holders.get(word)) is not None:  # ascending
-                held = np.isin(unread, holders)
-                unread = [d for d, holds in zip(unread, held.tolist(), strict=True) if holds]
+            if unread and (holders := self._holders.get(word)) is not None:
+                unread = [d for d, holds in zip(unread, _held(holders, unread), strict=True) if holds]
             asked.update(docnums)
             if unread:
                 for docnum, postings in postings_at(self._searcher, "body", word, unread):
@@ -134,3 +133,12 @@ class WordOffsets:
                 if docnum in spans:
                     found[docnum][word] = spans[docnum]
         return found
+
+
+def _held(holders: np.ndarray, docnums: list[int]) -> list[bool]:
+    """Whether each of ``docnums`` is among ``holders`` (ascending): a binary search each, which
+    for the few hits asked costs less than ``np.isin``'s sorting."""
+    if not len(holders):
+        return [False] * len(docnums)
+    places = np.searchsorted(holders, docnums).clip(max=len(holders) - 1)
+    return (holders[places] == docnums).tolist()

@@ -85,7 +85,8 @@ class SynonymGroup(wq.CompoundQuery):
                 }
                 for text, (docnums, _) in term_docs.items():
                     holders.setdefault(text, []).append(docnums + offset)
-                by_segment[id(segment.reader())] = group_tfs(self.subqueries, term_docs)
+                reader = segment.reader()
+                by_segment[id(reader)] = group_tfs(self.subqueries, term_docs, reader.doc_count_all())
             df = sum(len(docnums) for docnums, _ in by_segment.values())
             idf = log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
             held = {text: np.concatenate(parts) for text, parts in holders.items()}
@@ -96,17 +97,20 @@ class SynonymGroup(wq.CompoundQuery):
 NOTHING: Scored = (np.zeros(0, dtype=np.intp), np.zeros(0))
 
 
-def group_tfs(members: list[wq.Query], term_docs: dict[str, Scored]) -> Scored:
-    """Per document of one segment (deleted ones too), the members' summed term frequency, from
-    each term's tfs in that segment; added a member at a time, as a sum per document would be."""
+def group_tfs(members: list[wq.Query], term_docs: dict[str, Scored], size: int) -> Scored:
+    """Per document of one segment of ``size`` documents (deleted ones too), the members' summed
+    term frequency, from each term's tfs in that segment; added a member at a time, as a sum per
+    document would be."""
     found = [_member_tfs(member, term_docs) for member in members]
     if len(found) == 1:
         return found[0]
-    docnums = np.unique(np.concatenate([member_docnums for member_docnums, _ in found]))
-    summed = np.zeros(len(docnums))
-    for member_docnums, tfs in found:
-        summed[np.searchsorted(docnums, member_docnums)] += tfs
-    return docnums, summed
+    summed = np.zeros(size)
+    held = np.zeros(size, dtype=bool)
+    for docnums, tfs in found:
+        summed[docnums] += tfs
+        held[docnums] = True
+    docnums = np.flatnonzero(held)
+    return docnums, summed[docnums]
 
 
 def _member_tfs(member: wq.Query, term_docs: dict[str, Scored]) -> Scored:

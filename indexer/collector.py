@@ -15,19 +15,28 @@ from whoosh.searching import Searcher
 from indexer.scoring import FlatOr, listed_scores
 
 
-def collect(searcher: Searcher, query: FlatOr, allow, depth: int | None):
-    """Every match of ``query`` (as ``scoring.scored`` made it) that ``allow`` lets through, counted
-    exactly, the best ``depth`` of them (None: all) kept with their scores.
+def collect(searcher: Searcher, query: FlatOr, allow: np.ndarray | None, depth: int | None):
+    """Every match of ``query`` (as ``scoring.scored`` made it) that ``allow`` lets through (a mask
+    over the document numbers; None: all), counted exactly, the best ``depth`` of them (None: all)
+    kept with their scores.
 
     BM25F over every match in one pass, which also counts them exactly: Whoosh's defaults skip
     blocks (usequality) and drop sub-queries that can no longer reach the page (replace); on
     these OR queries that saves little, and the total then takes a second pass, or comes out
     short if only replace is left on.
     """
-    top = UnlimitedCollector() if depth is None else CountingTopCollector(limit=depth)
-    collector = top if allow is None else FilterCollector(top, allow=allow)
+    if depth is not None:
+        collector = CountingTopCollector(limit=depth, allow=allow)
+    elif allow is None:
+        collector = UnlimitedCollector()
+    else:  # Whoosh's FilterCollector reads an empty set as "no filter": NOTHING then
+        docnums = set(np.flatnonzero(allow).tolist()) or NOTHING
+        collector = FilterCollector(UnlimitedCollector(), allow=docnums)
     searcher.search_with_collector(query, collector)
     return collector.results()
+
+
+NOTHING = {-1}  # a document number no document has
 
 
 def matched(results) -> np.ndarray:
@@ -49,8 +58,11 @@ class CountingTopCollector(TopCollector):
     not a Python call per match.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, allow: np.ndarray | None = None) -> None:
+        """``allow``: a mask over the document numbers of those that may be collected (None: all),
+        applied to a segment's arrays at once (Whoosh's FilterCollector asks a set per match)."""
         super().__init__(limit=limit, usequality=False, replace=0)
+        self._allow = allow
         self._arrays: list[np.ndarray] = []  # the matches of segments scored as arrays
 
     def collect_matches(self) -> None:
@@ -60,6 +72,9 @@ class CountingTopCollector(TopCollector):
             return
         ids, scores = listed
         docnums = ids + self.offset
+        if self._allow is not None:
+            allowed = self._allow[docnums]
+            docnums, scores = docnums[allowed], scores[allowed]
         self._arrays.append(docnums)
         self.total += len(docnums)
         if len(scores) > self.limit:  # only those scoring at least the limit-th best can be kept
@@ -73,6 +88,8 @@ class CountingTopCollector(TopCollector):
         self.items = best
 
     def _collect(self, global_docnum: int, score: float):
+        if self._allow is not None and not self._allow[global_docnum]:
+            return 0
         self.docset.add(global_docnum)
         return super()._collect(global_docnum, score)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -66,18 +67,15 @@ __all__ = ["Hit", "SearchResults", "allowed_documents", "as_hit", "matched", "ra
 
 COLLECTED = 200  # best hits kept: the rerank's pool, and below it the other language's for page one
 
-# Whoosh's FilterCollector reads an empty allow set as "no filter", so a filter that leaves no
-# document (``type=pdf`` with no PDFs, ``lang:`` of a language none has) let every match through.
-NOTHING = (-1,)  # a document number no document has
 
-
-def allowed_documents(searcher: Searcher, in_query: wq.Query | None, by_facts: set[int] | None):
-    """The documents the collector lets through: those of the query's own filters (``lang:``,
-    ``-word``) and of the facet filters, or everything (None)."""
-    docs = None if in_query is None else set(searcher.docs_for_query(in_query))
-    if by_facts is not None:
-        docs = by_facts if docs is None else docs & by_facts
-    return None if docs is None else docs or set(NOTHING)
+def allowed_documents(searcher: Searcher, in_query: wq.Query | None, by_facts: np.ndarray | None):
+    """A mask over the document numbers of those the collector lets through: those of the query's
+    own filters (``lang:``, ``-word``) and of the facet filters; or None, everything."""
+    if in_query is None:
+        return by_facts
+    in_filter = np.zeros(searcher.doc_count_all(), dtype=bool)
+    in_filter[np.fromiter(searcher.docs_for_query(in_query), dtype=np.intp)] = True
+    return in_filter if by_facts is None else in_filter & by_facts
 
 
 def ranked_page(

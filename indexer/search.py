@@ -224,7 +224,9 @@ class SearchEngine:
         if query is None:
             return []
         facts = self._facts.of(searcher)
-        _, shown, offsets = ranked_page(searcher, query, allowed(facts, Filters(lang=other)), 1, limit, facts)
+        _, shown, offsets = ranked_page(
+            searcher, query, allowed(facts, self._facts.kinds(searcher), Filters(lang=other)), 1, limit, facts
+        )
         units = query_units(query)
         return [as_hit(hit, score, units, offsets[hit.docnum], facts[hit.docnum]) for hit, score in shown]
 
@@ -259,7 +261,11 @@ class SearchEngine:
         bounded, in_query = split_filters(expand_wildcards(parsed.tree, reader))
         bridged = self._bridge.extend(bounded, query, searcher) if bridge else Bridged(bounded)
         words = within_budget(bridged.query, reader)
-        allow = allowed_documents(searcher, all_of(in_query), allowed(facts, filters) if filters else None)
+        allow = allowed_documents(
+            searcher,
+            all_of(in_query),
+            allowed(facts, self._facts.kinds(searcher), filters) if filters else None,
+        )
         # Room on page one for the other language, when the bridge added it and nothing filters.
         both = bridged.added and not in_query and not filters and sort == "relevance"
         query_lang = query_language(parsed.typed) if both else None

@@ -20,13 +20,13 @@ import pytest
 from test_parallel_index import corpus_documents, write_files
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.collectors import TopCollector
+from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.blocks import ArrayBlockMatcher
-from indexer.collector import CountingTopCollector
+from indexer.collector import CountingTopCollector, matched
 from indexer.index import reindex
 from indexer.positions import WordOffsets, characters_before, postings_at
 from indexer.query import Word, expand_wildcards
@@ -320,6 +320,27 @@ def test_the_counting_collector_keeps_whooshs_top_hits_and_every_match(engine: S
         expected, found = stock.results(), counting.results()
         assert [(hit.docnum, hit.score) for hit in found] == [(hit.docnum, hit.score) for hit in expected]
         assert found.docs() == set(searcher.docs_for_query(query)) and len(found) == len(expected), text
+
+
+@pytest.mark.parametrize("limit", [3, 1000])
+def test_the_counting_collector_filters_as_whooshs_filter_collector(engine: SearchEngine, limit) -> None:
+    """A mask of allowed documents (the facet filters') keeps what Whoosh's FilterCollector keeps
+    with the same documents as a set: the best, the total and every match; an empty mask none."""
+    searcher = engine._current()
+    every_third = np.arange(searcher.doc_count_all()) % 3 == 0
+    nothing = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for text in [*QUERIES, "work"]:
+        query = scored(engine._bridge.extend(parsed(engine, text, flat=False), text, searcher).query)
+        for allow in (every_third, nothing):
+            stock = FilterCollector(TopCollector(limit=limit, usequality=False, replace=0), allow=set())
+            stock.allow = set(np.flatnonzero(allow).tolist()) or {-1}  # Whoosh reads {} as no filter
+            searcher.search_with_collector(query, stock)
+            counting = CountingTopCollector(limit, allow=allow)
+            searcher.search_with_collector(query, counting)
+            expected, found = stock.results(), counting.results()
+            assert [(hit.docnum, hit.score) for hit in found] == [(hit.docnum, hit.score) for hit in expected]
+            assert len(found) == len(expected) and set(matched(found).tolist()) == expected.docs(), text
+        assert len(expected) == 0
 
 
 def test_flat_or_scores_bridged_queries_like_whooshs_or(engine: SearchEngine) -> None:

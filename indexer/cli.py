@@ -214,6 +214,12 @@ def _quiet_on_broken_pipe() -> Iterator[None]:
     metavar="PATH",
     help="Index PATH first if need be, then reindex it whenever its files change (repeatable).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes, each searching on its own core (default: one per core, at most 4).",
+)
 @lexicon_option
 def serve_command(
     index_dir: Path | None,
@@ -222,11 +228,12 @@ def serve_command(
     extra_hosts: tuple[str, ...],
     origins: tuple[str, ...],
     watched: tuple[Path, ...],
+    workers: int | None,
 ) -> None:
     """Serve the search page and JSON API; a missing or empty index gets the bundled seeds (or the
     --watch PATHs) first."""
     # Imported here: only this command needs the web stack.
-    from indexer.serving import CannotListen, server_for, start_watcher
+    from indexer.serving import CannotListen, default_workers, listening_sockets, serve, start_watcher
     from web import allowed_hosts, create_app
 
     hosts = allowed_hosts(host, extra_hosts)
@@ -245,14 +252,16 @@ def serve_command(
     except (IndexLocked, IndexUnusable) as error:
         raise click.ClickException(str(error)) from None
     try:
-        server = server_for(app, host, port)
+        sockets = listening_sockets(host, port)
     except CannotListen as error:
         raise click.ClickException(str(error)) from None
     url_host = f"[{host}]" if ":" in host else host
-    click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/", err=True)
+    workers = workers or default_workers()
+    processes = f" ({workers} worker processes)" if workers > 1 else ""
+    click.echo(f"dari: serving {index_dir} on http://{url_host}:{port}/{processes}", err=True)
     watcher = start_watcher(watched, index_dir) if watched else None
     try:
-        server.run()
+        serve(app, sockets, workers)
     finally:
         if watcher is not None:
             watcher.terminate()

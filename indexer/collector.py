@@ -1,7 +1,7 @@
 """Collecting: every match of a query scored in one pass, counted exactly, the best kept.  The other
 half of the scoring room: ``CountingTopCollector`` reads Whoosh's TopCollector state (its heap and
 its matcher), pinned like ``scoring``'s internals by tests/test_scoring.py on indexes with several
-segments and deleted documents.  Imports ``scoring``.
+segments and deleted documents.  Imports ``matches`` and ``scoring``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import numpy as np
 from whoosh.collectors import FilterCollector, TopCollector, UnlimitedCollector
 from whoosh.searching import Searcher
 
-from indexer.scoring import FlatOr, listed_scores
+from indexer.matches import listed_scores
+from indexer.scoring import FlatOr
 
 
 def collect(searcher: Searcher, query: FlatOr, allow: np.ndarray | None, depth: int | None):

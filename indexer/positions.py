@@ -2,7 +2,7 @@
 stored (position, start, end), for the rerank bonuses and the highlights.  Part of the scoring room:
 reads the private attributes of Whoosh's W3 leaf matcher, as ``scoring`` does (whoosh-reloaded is
 pinned for it; tests/test_scoring.py checks them against Whoosh's own reading, also on indexes with
-several segments and deleted documents).  Imports ``scoring``.
+several segments and deleted documents).  Imports ``matches`` and ``scoring``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from whoosh.compat import loads
 from whoosh.matching import Matcher
 from whoosh.system import _INT_SIZE
 
-from indexer.scoring import MAX_MATCH_CHARS, raw_postings
+from indexer.matches import raw_postings
+from indexer.scoring import MAX_MATCH_CHARS
 
 
 def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
@@ -45,7 +46,7 @@ def postings_at(searcher, fieldname: str, word: str, docnums: list[int]):
 def _positioned(postings: W3LeafMatcher, docnums: list[int]) -> Iterator[int]:
     """Move ``postings`` onto each of the sorted ``docnums`` it holds, yielding those.
 
-    Reads the W3 leaf matcher's block attributes, as ``add_scores`` does; deleted documents are
+    Reads the W3 leaf matcher's block attributes, as ``matches.leaf_postings`` does; deleted documents are
     the caller's to skip (the leaf does not know them).
     """
     targets = iter(docnums)

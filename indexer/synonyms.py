@@ -9,7 +9,7 @@ one word, not five, and a common translation does not drown a rare one.
 
 Document frequencies count the documents a segment still holds deleted, as Whoosh's and Lucene's
 do: a group of one term scores what that term scores (tests/test_synonyms.py checks both, on an
-index with several segments and deletions).  Imports ``query`` and ``scoring``.
+index with several segments and deletions).  Imports ``matches``, ``query`` and ``scoring``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher
 
+from indexer.matches import Scored, ScoresMatcher, leaf_postings, live, raw_postings
 from indexer.query import Word
-from indexer.scoring import LuceneBM25F, Scored, ScoresMatcher, leaf_postings, live, raw_postings
+from indexer.scoring import LuceneBM25F
 
 
 class SynonymGroup(wq.CompoundQuery):

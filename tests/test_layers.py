@@ -44,6 +44,7 @@ FLOW = [
     "indexer.writer",
     "indexer.index",
     "indexer.query",
+    "indexer.matches",
     "indexer.scoring",
     "indexer.positions",
     "indexer.collector",

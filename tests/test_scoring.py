@@ -28,6 +28,7 @@ from indexer.analysis import make_bigram_analyzer
 from indexer.blocks import ArrayBlockMatcher
 from indexer.collector import CountingTopCollector, matched
 from indexer.index import reindex
+from indexer.matches import raw_postings
 from indexer.positions import WordOffsets, characters_before, postings_at
 from indexer.query import Word, expand_wildcards
 from indexer.schema import BigramField
@@ -37,7 +38,6 @@ from indexer.scoring import (
     BetterOf,
     FlatOr,
     LuceneBM25F,
-    raw_postings,
     scored,
 )
 from indexer.search import SearchEngine

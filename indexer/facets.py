@@ -68,8 +68,11 @@ _NUMBERS = itertools.count()
 
 
 def _kind_number(kind: Kind) -> int:
-    """The kind's number in this process (setdefault: two threads reading segments agree on it)."""
-    number = _KIND_NUMBERS.setdefault(kind, next(_NUMBERS))
+    """The kind's number in this process (setdefault: two threads reading segments agree on it).
+    Numbered densely, a new number only for a new kind: the facets count by number (bincount)."""
+    number = _KIND_NUMBERS.get(kind)
+    if number is None:
+        number = _KIND_NUMBERS.setdefault(kind, next(_NUMBERS))
     KINDS.setdefault(number, kind)
     return number
 
@@ -249,9 +252,10 @@ def count_facets(kinds_by_docnum: np.ndarray, docnums: np.ndarray) -> dict[str, 
     document's kind number (``FactsCache.kinds``)."""
     counts = {name: Counter() for name in ("lang", "type", "folder", "year")}
     # One count per kind of document first: a search matches thousands of documents of few kinds.
-    kinds = np.bincount(kinds_by_docnum[docnums] - DELETED)  # DELETED (-1) counts at 0
-    for kind in np.flatnonzero(kinds[1:]).tolist():
-        count = int(kinds[kind + 1])
+    per_kind = np.bincount(kinds_by_docnum[docnums] - DELETED).tolist()  # DELETED (-1) counts at 0
+    for kind, count in enumerate(per_kind[1:]):
+        if not count:
+            continue
         lang, file_type, folder, year = KINDS[kind]
         for code in [lang] if lang != "mixed" else ["mixed", *LANGUAGE_INCLUDES]:
             counts["lang"][code] += count

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import dumps, loads
 from whoosh.system import IS_LITTLE
@@ -106,6 +107,34 @@ class ArrayBlockMatcher(W3LeafMatcher):
             self._values = (None,) * self._blocklength
         else:
             self._values = tuple(raw[i : i + size] for i in range(0, len(raw), size))
+
+    def rest(self) -> tuple[np.ndarray, np.ndarray]:
+        """The docnums and weights of the postings from the current one to the term's end, read
+        straight from the file's bytes (of the memory map where the file is one): each block's
+        arrays are joined as bytes and decoded once, not stepped a block at a time (a block's
+        Python calls cost more than reading it).  The matcher itself is used up."""
+        buf = getattr(self._postfile, "_buf", None)  # BufferFile and dari's MappedFile: the bytes
+        read = (lambda at, size: buf[at : at + size]) if buf is not None else self._postfile.get
+        ids, weights = [], []
+        position, last = self._nextoffset, self._lastblock
+        while not last:
+            length, count, _, _ = HEADER.unpack(read(position, HEADER.size))
+            start = position + HEADER.size
+            ids.append(read(start, 4 * count))
+            kind = read(start + 4 * count, 1)[0]
+            if kind == WEIGHTS:
+                weights.append(read(start + 4 * count + 1, 4 * count))
+            else:  # one weight for all: its 4 bytes, count times
+                weights.append((bytes(read(start + 4 * count + 1, 4)) if kind else _ONE) * count)
+            position, last = start + abs(length), length < 0
+        first_ids, first_weights = self._ids[self._i :], self._weights[self._i :]
+        self._i, self._atend = self._blocklength, True
+        docnums = np.concatenate([np.asarray(first_ids), np.frombuffer(b"".join(ids), dtype=">u4")])
+        tfs = np.concatenate([np.asarray(first_weights), np.frombuffer(b"".join(weights), dtype=">f4")])
+        return docnums, tfs
+
+
+_ONE = struct.pack("!f", 1.0)
 
 
 class TermPool(PostingPool):

@@ -4,7 +4,7 @@ ListMatcher over arrays that the scoring and the collector take whole.  Part of 
 (``scoring``): reads the private attributes of Whoosh's W3 leaf matcher and of
 ``blocks.ArrayBlockMatcher`` (whoosh-reloaded is pinned for it); tests/test_scoring.py checks them
 against Whoosh's own reading, also on indexes with several segments and deleted documents.
-Imports nothing of dari.
+Imports ``blocks``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, ListMatcher, Matcher, WrappingMatcher
+
+from indexer.blocks import ArrayBlockMatcher
 
 # A segment's matches: their document numbers (ascending, unique) and each one's score (or tf).
 Scored = tuple[np.ndarray, np.ndarray]
@@ -89,15 +91,20 @@ def listed_scores(matcher: Matcher) -> Scored | None:
 
 def leaf_postings(leaf: W3LeafMatcher) -> Scored:
     """The docnums and term frequencies (float64) of the leaf's postings from its position on,
-    deleted documents included, read a block at a time."""
+    deleted documents included: an array block's straight from the file, another a block at a
+    time."""
+    if not leaf.is_active():
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    if isinstance(leaf, ArrayBlockMatcher):
+        leaf.id(), leaf.weight()  # load the current block's docnums and weights
+        docnums, tfs = leaf.rest()
+        return docnums.astype(np.intp), tfs.astype(np.float64)
     docnums, tfs = [], []
     while leaf.is_active():
         block_ids, block_tfs = block_postings(leaf)
         docnums.append(np.asarray(block_ids))
         tfs.append(np.asarray(block_tfs))
         leaf._next_block()
-    if not docnums:
-        return np.zeros(0, dtype=np.intp), np.zeros(0)
     return np.concatenate(docnums).astype(np.intp), np.concatenate(tfs).astype(np.float64)
 
 

@@ -22,13 +22,14 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.fields import TEXT
+from whoosh.filedb.structfile import StructFile
 from whoosh.scoring import BM25F
 
 from indexer.analysis import make_bigram_analyzer
 from indexer.blocks import ArrayBlockMatcher
 from indexer.collector import CountingTopCollector, matched
 from indexer.index import reindex
-from indexer.matches import raw_postings
+from indexer.matches import leaf_postings, raw_postings
 from indexer.positions import WordOffsets, characters_before, postings_at
 from indexer.query import Word, expand_wildcards
 from indexer.schema import BigramField
@@ -57,18 +58,19 @@ QUERIES = [
 
 @pytest.fixture(scope="module", params=["two segments", "with deletions"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
-    """400 documents in two segments (two worker processes), many words in several blocks; then,
+    """600 documents in two segments (two worker processes), the commonest words in several blocks
+    of postings (over 128 in a segment); then,
     as an incremental reindex leaves it, with a fifth of the files deleted and a seventh edited
     (a new segment beside the old ones, which hold deleted documents)."""
     folder = tmp_path_factory.mktemp("scoring")
-    docs = corpus_documents(400)
+    docs = corpus_documents(600)
     reindex([write_files(folder, docs)], folder / "index", procs=2)
     if request.param == "with deletions":
         kept = [doc for i, doc in enumerate(docs) if i % 5]
         for doc in kept[::7]:
             doc["text"] += "\nThe labor policy of the ILO, 국제노동기구 협력."
         summary = reindex([write_files(folder, kept)], folder / "index", procs=2)
-        assert summary.deleted == 80 and summary.updated == len(kept[::7])
+        assert summary.deleted == 120 and summary.updated == len(kept[::7])
     return SearchEngine(folder / "index")
 
 
@@ -105,7 +107,8 @@ def assert_same(found: list, expected: list) -> None:
 def test_the_index_has_two_segments_or_more_with_deletions(engine: SearchEngine) -> None:
     segments = [segment.reader() for segment, _ in engine._current().subsearchers]
     deleted = sum(reader.doc_count_all() - reader.doc_count() for reader in segments)
-    assert (len(segments), deleted) in {(2, 0), (3, 80 + 320 // 7 + 1)}
+    assert (len(segments), deleted) in {(2, 0), (3, 120 + 480 // 7 + 1)}
+    assert any(reader.doc_frequency("body", "ilo") > 128 for reader in segments)  # several blocks
 
 
 def test_flat_or_scores_like_whooshs_or(engine: SearchEngine) -> None:
@@ -291,12 +294,33 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
     assert group.apply(lambda member: member).source == "노동"  # kept through Query.accept
 
 
-def stock_postings_all(reader, word: str) -> list[tuple[int, float]]:
+def test_a_words_postings_read_whole_are_whooshs(engine: SearchEngine) -> None:
+    """Every body and title word's postings read at once (``leaf_postings``: an array block's bytes
+    joined, from the memory map, or through the file's own reads) are Whoosh's, step by step,
+    deleted documents included."""
+    searcher = engine._current()
+    for segment, _ in searcher.subsearchers:
+        reader = segment.reader()
+        for fieldname, word in reader.all_terms():
+            if fieldname not in ("body", "title"):
+                continue
+            expected = stock_postings_all(reader, reader.schema[fieldname].from_bytes(word), fieldname)
+            for through_reads in (False, True):
+                leaf, _, _ = raw_postings(reader.postings(fieldname, word))
+                leaf.reset()
+                assert type(leaf._postfile) is MappedFile
+                if through_reads:  # a file that is not a map: its get() reads
+                    leaf._postfile = StructFile(io.BytesIO(bytes(leaf._postfile._buf)))
+                docnums, tfs = leaf_postings(leaf)
+                assert list(zip(docnums.tolist(), tfs.tolist(), strict=True)) == expected, word
+
+
+def stock_postings_all(reader, word: str, fieldname: str = "body") -> list[tuple[int, float]]:
     """(docnum, tf) of ``word`` in one segment, its deleted documents included (Whoosh's raw
     term postings, under the filter that hides them)."""
-    if not reader.doc_frequency("body", word):
+    if not reader.doc_frequency(fieldname, word):
         return []
-    matcher = reader.postings("body", word)
+    matcher = reader.postings(fieldname, word)
     matcher = getattr(matcher, "child", matcher)  # the FilterMatcher of a segment with deletions …
     matcher.reset()  # … which moved it past the first deleted ones
     found = []

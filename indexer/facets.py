@@ -15,11 +15,11 @@ import itertools
 import os
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
@@ -250,19 +250,22 @@ def allowed(facts: Sequence[Facts | None], kinds: np.ndarray, filters: Filters) 
 def count_facets(kinds_by_docnum: np.ndarray, docnums: np.ndarray) -> dict[str, dict[str, int]]:
     """lang, type, folder and year counts over ``docnums``, most frequent first, from each
     document's kind number (``FactsCache.kinds``)."""
-    counts = {name: Counter() for name in ("lang", "type", "folder", "year")}
     # One count per kind of document first: a search matches thousands of documents of few kinds.
-    per_kind = np.bincount(kinds_by_docnum[docnums] - DELETED).tolist()  # DELETED (-1) counts at 0
-    for kind, count in enumerate(per_kind[1:]):
-        if not count:
-            continue
-        lang, file_type, folder, year = KINDS[kind]
-        for code in [lang] if lang != "mixed" else ["mixed", *LANGUAGE_INCLUDES]:
-            counts["lang"][code] += count
-        counts["type"][file_type] += count
-        counts["folder"][folder] += count
-        counts["year"][year] += count
-    return {name: dict(counter.most_common()) for name, counter in counts.items()}
+    per_kind = np.bincount(kinds_by_docnum[docnums] - DELETED)[1:]  # DELETED (-1) counts at 0
+    present = np.flatnonzero(per_kind)
+    kinds = [
+        (KINDS[kind], count) for kind, count in zip(present.tolist(), per_kind[present].tolist(), strict=True)
+    ]
+    counts = {}
+    for place, name in enumerate(("lang", "type", "folder", "year")):
+        totals: dict[str, int] = {}
+        for kind, count in kinds:
+            value = kind[place]
+            for code in LANGUAGE_INCLUDES if name == "lang" and value == "mixed" else ():
+                totals[code] = totals.get(code, 0) + count
+            totals[value] = totals.get(value, 0) + count
+        counts[name] = dict(sorted(totals.items(), key=itemgetter(1), reverse=True))
+    return counts
 
 
 def by_date(facts: Sequence[Facts | None], ranked: list, newest: bool) -> list:

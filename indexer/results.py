@@ -8,7 +8,7 @@ and ``scoring``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 import numpy as np
@@ -56,10 +56,13 @@ class SearchResults:
     read_as: str = ""  # the query as searched (with ``corrected`` applied)
 
     def as_dict(self) -> dict:
-        """The results as the API and `dari search --json` give them (never the absolute path)."""
-        shown = asdict(self)
-        for hit in shown["hits"]:
-            del hit["file"]
+        """The results as the API and `dari search --json` give them (never the absolute path).
+        Shallow: ``dataclasses.asdict`` deep-copies the facets (3 % of a served search at 100k)."""
+        shown = {item.name: getattr(self, item.name) for item in fields(self)}
+        shown["hits"] = [
+            {item.name: getattr(hit, item.name) for item in fields(hit) if item.name != "file"}
+            for hit in self.hits
+        ]
         return shown
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import struct
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import groupby
+from itertools import accumulate, groupby
 from operator import itemgetter
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.compat import dumps, loads
+from whoosh.compat import array_frombytes, dumps, loads
 from whoosh.system import IS_LITTLE
 from whoosh.writing import PostingPool
 
@@ -38,10 +38,17 @@ Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, 
 
 
 def encode_block(
-    docnums: Sequence[int], weights: array, values: Sequence[bytes | None], fixed_size: int | None, last: bool
+    docnums: Sequence[int],
+    weights: array,
+    values: Sequence[bytes | None],
+    fixed_size: int | None,
+    last: bool,
+    value_ends: bool = True,
 ) -> bytes:
     """One block of a term's postings, as ``ArrayBlockMatcher`` reads it; ``fixed_size`` is the
-    field format's value size (None or negative: values of any size, 0: none)."""
+    field format's value size (None or negative: values of any size, 0: none).  Values of any size
+    are stored after the array of where each ends (``value_ends``; an older dari pickled them as
+    one tuple, which a hit's positions then unpickled whole: 128 postings' for one)."""
     count = len(docnums)
     if weights.count(1.0) == count:
         weight_bytes = bytes([NO_WEIGHTS])
@@ -49,8 +56,11 @@ def encode_block(
         weight_bytes = bytes([ONE_WEIGHT]) + _network_order(weights[:1])
     else:
         weight_bytes = bytes([WEIGHTS]) + _network_order(weights)
-    if fixed_size is None or fixed_size < 0:
+    if (fixed_size is None or fixed_size < 0) and not value_ends:
         value_bytes = dumps(tuple(values), 2)
+    elif fixed_size is None or fixed_size < 0:
+        ends = array("I", accumulate(len(value) for value in values))
+        value_bytes = _network_order(ends) + b"".join(values)
     else:
         value_bytes = b"".join(values) if fixed_size else b""
     data = _network_order(array("I", docnums)) + weight_bytes + value_bytes
@@ -68,6 +78,8 @@ def _network_order(numbers: array) -> bytes:
 
 class ArrayBlockMatcher(W3LeafMatcher):
     """Whoosh's W3 leaf matcher over ``encode_block``'s blocks: the same postings, read as arrays."""
+
+    value_ends = True  # False: the block's values are one pickled tuple (an older dari's segment)
 
     def _goto(self, position: int) -> None:
         self._data = self._ids = self._weights = self._values = None
@@ -101,7 +113,9 @@ class ArrayBlockMatcher(W3LeafMatcher):
         start += {NO_WEIGHTS: 0, ONE_WEIGHT: 4}.get(kind, 4 * self._blocklength)
         raw = self._postfile.get(start, self._nextoffset - start)
         size = self._fixedsize
-        if size is None or size < 0:
+        if (size is None or size < 0) and self.value_ends:
+            self._values = EndedValues(raw, self._blocklength)
+        elif size is None or size < 0:
             self._values = loads(raw)
         elif size == 0:
             self._values = (None,) * self._blocklength
@@ -135,6 +149,25 @@ class ArrayBlockMatcher(W3LeafMatcher):
 
 
 _ONE = struct.pack("!f", 1.0)
+
+
+class EndedValues(Sequence):
+    """A block's values of any size, each sliced from the block's bytes when asked for (a hit's
+    positions need one posting's, not the block's 128)."""
+
+    def __init__(self, raw: bytes, count: int) -> None:
+        ends = array("I")
+        array_frombytes(ends, raw[: 4 * count])
+        if IS_LITTLE:
+            ends.byteswap()
+        self._ends, self._raw, self._start = ends, raw, 4 * count
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        start = self._ends[i - 1] if i else 0
+        return self._raw[self._start + start : self._start + self._ends[i]]
 
 
 class TermPool(PostingPool):

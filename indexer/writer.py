@@ -64,10 +64,12 @@ class LeanCodec(W3Codec):
 
     length_stats = False
     array_blocks = False  # what a codec pickled before the array blocks reads as
+    value_ends = False  # and before the values of any size were stored by their ends
 
     def __init__(self) -> None:
         super().__init__(compression=0)
         self.array_blocks = True
+        self.value_ends = True
 
     def field_writer(self, storage, segment) -> W3FieldWriter:
         return BulkFieldWriter(self, storage, segment)
@@ -76,7 +78,9 @@ class LeanCodec(W3Codec):
         if not self.array_blocks or terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
-        return ArrayBlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        matcher = ArrayBlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        matcher.value_ends = self.value_ends
+        return matcher
 
 
 class BulkFieldWriter(W3FieldWriter):
@@ -111,7 +115,8 @@ class BulkFieldWriter(W3FieldWriter):
             weights = array("f", raw_weights)
             total += sum(weights)
             maxweight = max(maxweight, *raw_weights)  # add_posting's running maximum from 0
-            chunks.append(encode_block(ids, weights, values, fixed_size, first + limit >= len(postings)))
+            last = first + limit >= len(postings)
+            chunks.append(encode_block(ids, weights, values, fixed_size, last, self._codec.value_ends))
         written = b"".join(chunks)
         start = self._postfile.tell()
         self._postfile.write(written)

@@ -183,12 +183,15 @@ def test_the_array_blocks_and_term_pool_hold_what_whoosh_writes(tmp_path: Path) 
         doc["text"] += " 노동" * (i % 4) + " 공통"
     older = _OlderLeanCodec.__new__(_OlderLeanCodec)  # as unpickled: W3's state only
     older.__dict__.update(W3Codec(compression=0).__dict__)
+    pickled_values = LeanCodec()  # array blocks whose values are one pickled tuple, as before
+    pickled_values.value_ends = False
     read = {}
     for name, codec, pool_mb in (
         ("arrays", LeanCodec(), 512),
         ("spilling", LeanCodec(), 0.05),
         ("stock", W3Codec(), None),
         ("w3 blocks of an older dari", older, None),
+        ("array blocks of an older dari", pickled_values, 512),
     ):
         folder = tmp_path / name
         folder.mkdir()
@@ -216,3 +219,4 @@ def test_the_array_blocks_and_term_pool_hold_what_whoosh_writes(tmp_path: Path) 
     assert read["arrays"] == read["stock"]
     assert read["spilling"] == read["stock"]
     assert read["w3 blocks of an older dari"] == read["stock"]
+    assert read["array blocks of an older dari"] == read["stock"]

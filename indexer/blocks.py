@@ -141,6 +141,7 @@ class ArrayBlockMatcher(W3LeafMatcher):
             else:  # one weight for all: its 4 bytes, count times
                 weights.append((bytes(read(start + 4 * count + 1, 4)) if kind else _ONE) * count)
             position, last = start + abs(length), length < 0
+        self.id(), self.weight()  # the current block's docnums and weights, read if not yet
         first_ids, first_weights = self._ids[self._i :], self._weights[self._i :]
         self._i, self._atend = self._blocklength, True
         docnums = np.concatenate([np.asarray(first_ids), np.frombuffer(b"".join(ids), dtype=">u4")])

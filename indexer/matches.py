@@ -10,7 +10,7 @@ Imports ``blocks``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -21,6 +21,20 @@ from indexer.blocks import ArrayBlockMatcher
 
 # A segment's matches: their document numbers (ascending, unique) and each one's score (or tf).
 Scored = tuple[np.ndarray, np.ndarray]
+NO_MATCHES: Scored = (np.zeros(0, dtype=np.intp), np.zeros(0))
+
+
+def summed(parts: Iterable[Scored], size: int) -> Scored:
+    """Each document's sum over ``parts`` (matches of one segment of ``size`` documents), kept in
+    an array as long as the segment and added a part at a time, in order: each sum is the same
+    float as one taken a document at a time."""
+    total = np.zeros(size)
+    matched = np.zeros(size, dtype=bool)
+    for docnums, values in parts:
+        total[docnums] += values
+        matched[docnums] = True
+    docnums = np.flatnonzero(matched)
+    return docnums, total[docnums]
 
 
 def raw_postings(matcher: Matcher) -> tuple[W3LeafMatcher | None, float, frozenset | set]:
@@ -94,9 +108,8 @@ def leaf_postings(leaf: W3LeafMatcher) -> Scored:
     deleted documents included: an array block's straight from the file, another a block at a
     time."""
     if not leaf.is_active():
-        return np.zeros(0, dtype=np.intp), np.zeros(0)
+        return NO_MATCHES
     if isinstance(leaf, ArrayBlockMatcher):
-        leaf.id(), leaf.weight()  # load the current block's docnums and weights
         docnums, tfs = leaf.rest()
         return docnums.astype(np.intp), tfs.astype(np.float64)
     docnums, tfs = [], []

@@ -30,7 +30,7 @@ from whoosh.matching import (
 )
 from whoosh.scoring import BM25F, BM25FScorer
 
-from indexer.matches import Scored, ScoresMatcher, leaf_postings, listed_scores, live, raw_postings
+from indexer.matches import Scored, ScoresMatcher, leaf_postings, listed_scores, live, raw_postings, summed
 from indexer.query import LooseWords, Word
 
 K1, B = 0.6, 0.3  # low B: short documents (sentences, notes) beside long ones stay comparable (tuned)
@@ -192,26 +192,19 @@ def _unscored(context) -> bool:
 
 def _summed_scores(subs: list[wq.Query], searcher, context) -> Scored:
     """Each document's summed score over ``subs`` (deleted documents may be among them); a nested
-    plain OR (a word in title and body) is summed first, as Whoosh's union of it does.
+    plain OR (a word in title and body) is summed first, as Whoosh's union of it does."""
+    return summed((_sub_scores(sub, searcher, context) for sub in subs), searcher.reader().doc_count_all())
 
-    The sums are kept in an array as long as the segment, added to a sub-query at a time in the
-    order of ``subs``: each document's score is the same float as a sum taken a posting at a time.
-    """
-    size = searcher.reader().doc_count_all()
-    total = np.zeros(size)
-    matched = np.zeros(size, dtype=bool)
-    for sub in subs:
-        if type(sub) is wq.Or:
-            docnums, scores = _summed_scores(sub.subqueries, searcher, context)
-            scores = scores * sub.boost
-        elif isinstance(sub, Word | BetterOf) and (cut := _cut_scores(sub, searcher, context)) is not None:
-            docnums, scores = cut
-        else:  # a word's term, or another query
-            docnums, scores = matcher_scores(sub.matcher(searcher, context))
-        total[docnums] += scores
-        matched[docnums] = True
-    docnums = np.flatnonzero(matched)
-    return docnums, total[docnums]
+
+def _sub_scores(sub: wq.Query, searcher, context) -> Scored:
+    """One of a FlatOr's sub-queries' scores: a nested OR's sum, a word's or compound's cut, or
+    what its matcher gives."""
+    if type(sub) is wq.Or:
+        docnums, scores = _summed_scores(sub.subqueries, searcher, context)
+        return docnums, scores * sub.boost
+    if isinstance(sub, Word | BetterOf) and (cut := _cut_scores(sub, searcher, context)) is not None:
+        return cut
+    return matcher_scores(sub.matcher(searcher, context))  # a word's term, or another query
 
 
 def _cut_scores(query: wq.Query, searcher, context) -> Scored | None:

@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher
 
-from indexer.matches import Scored, ScoresMatcher, leaf_postings, live, raw_postings
+from indexer.matches import NO_MATCHES, Scored, ScoresMatcher, leaf_postings, live, raw_postings, summed
 from indexer.query import Word
 from indexer.scoring import LuceneBM25F
 
@@ -92,26 +92,14 @@ class SynonymGroup(wq.CompoundQuery):
             idf = log(1 + (parent.doc_count_all() - df + 0.5) / (df + 0.5))
             held = {text: np.concatenate(parts) for text, parts in holders.items()}
             self._cache = (parent, idf, by_segment, held)
-        return self._cache[1], self._cache[2].get(id(searcher.reader()), NOTHING)
-
-
-NOTHING: Scored = (np.zeros(0, dtype=np.intp), np.zeros(0))
+        return self._cache[1], self._cache[2].get(id(searcher.reader()), NO_MATCHES)
 
 
 def group_tfs(members: list[wq.Query], term_docs: dict[str, Scored], size: int) -> Scored:
     """Per document of one segment of ``size`` documents (deleted ones too), the members' summed
-    term frequency, from each term's tfs in that segment; added a member at a time, as a sum per
-    document would be."""
+    term frequency, from each term's tfs in that segment."""
     found = [_member_tfs(member, term_docs) for member in members]
-    if len(found) == 1:
-        return found[0]
-    summed = np.zeros(size)
-    held = np.zeros(size, dtype=bool)
-    for docnums, tfs in found:
-        summed[docnums] += tfs
-        held[docnums] = True
-    docnums = np.flatnonzero(held)
-    return docnums, summed[docnums]
+    return found[0] if len(found) == 1 else summed(found, size)
 
 
 def _member_tfs(member: wq.Query, term_docs: dict[str, Scored]) -> Scored:
@@ -125,7 +113,7 @@ def _member_tfs(member: wq.Query, term_docs: dict[str, Scored]) -> Scored:
             continue
         docnums, here, there = np.intersect1d(docnums, found_docnums, assume_unique=True, return_indices=True)
         tfs = np.minimum(tfs[here], found_tfs[there])
-    return NOTHING if docnums is None else (docnums, tfs)
+    return NO_MATCHES if docnums is None else (docnums, tfs)
 
 
 def _terms(member: wq.Query) -> list[wq.Term]:
@@ -137,7 +125,7 @@ def term_tfs(reader, fieldname: str, text: str) -> Scored:
     """The documents of one segment holding one stored word, deleted ones included, and its tf in
     each, read a block at a time (as ``scoring.matcher_scores`` does)."""
     if not reader.doc_frequency(fieldname, text):
-        return NOTHING
+        return NO_MATCHES
     leaf, _, _ = raw_postings(reader.postings(fieldname, text))
     leaf.reset()  # Whoosh's filter of deleted documents has moved it past the first ones
     return leaf_postings(leaf)

@@ -220,9 +220,8 @@ def test_word_offsets_read_once_are_whooshs_characters(engine: SearchEngine) -> 
         d: {w: c for w, c in expected[d].items() if w == "labor"} for d in again
     }
     assert labor  # so that the next ask has something to leave unread
-    wrong = WordOffsets(
-        searcher, {"labor": np.array([], dtype=np.intp)}
-    )  # holders are trusted: the rerank's saving
+    # Holders are trusted: the rerank's saving.
+    wrong = WordOffsets(searcher, {"labor": np.array([], dtype=np.intp)})
     assert not any("labor" in found for found in wrong.of(words, hits).values())
 
 

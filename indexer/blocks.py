@@ -14,10 +14,12 @@ with ``ArrayBlockMatcher``.  Imports nothing of dari.
 
 from __future__ import annotations
 
+import heapq
+import pickle
 import struct
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, groupby
+from itertools import groupby
 from operator import itemgetter
 
 import numpy as np
@@ -31,44 +33,95 @@ HEADER = struct.Struct("!iIId")
 NO_WEIGHTS, ONE_WEIGHT, WEIGHTS = 0, 1, 2  # every weight 1.0; one weight for all; one each
 
 # What a pooled posting and a pooled term hold in memory, in bytes, as a pool's limit counts them
-# (CPython 3.11: the posting's tuple, docnum, weight and value; a term's bytes, list and dict entry).
-POSTING_BYTES, TERM_BYTES = 160, 200
+# (CPython 3.11: a posting's docnum, weight and value end in arrays grown by an eighth; a term's
+# bytes, dict entry, ``TermPostings`` and its three arrays and bytearray).
+POSTING_BYTES, TERM_BYTES = 18, 460
 
-Posting = tuple[str, bytes, int, float, bytes | None]  # Whoosh's (field, term, docnum, weight, value)
+
+class TermPostings:
+    """One term's pooled postings: docnums, weights and where each value ends as arrays, the values
+    joined.  Whoosh's tuple of four objects per posting took four to five times the memory: a 20k
+    build's workers spilled sorted runs to disk and merged them back (a third of their CPU beyond
+    Kiwi), and now keep their postings in memory."""
+
+    __slots__ = ("docnums", "weights", "ends", "values")
+
+    def __init__(self) -> None:
+        self.docnums, self.weights, self.ends, self.values = array("I"), array("f"), array("Q"), bytearray()
+
+    def add(self, docnum: int, weight: float, value: bytes | None) -> None:
+        self.docnums.append(docnum)
+        self.weights.append(weight)
+        if value:
+            self.values += value
+        self.ends.append(len(self.values))
+
+    def extend(self, later: TermPostings) -> None:
+        """Append ``later``'s postings (a later run's: higher docnums)."""
+        offset = len(self.values)
+        self.docnums.extend(later.docnums)
+        self.weights.extend(later.weights)
+        self.ends.extend((np.frombuffer(later.ends, dtype=np.uint64) + offset).tolist())
+        self.values += later.values
+
+    def blocks(self, limit: int) -> Iterator[tuple[array, array, np.ndarray, bytearray]]:
+        """(docnums, weights, value ends, values) of each run of ``limit`` postings, the ends counted
+        from the run's first value."""
+        ends = np.frombuffer(self.ends, dtype=np.uint64)
+        for first in range(0, len(ends), limit):
+            block_ends = ends[first : first + limit]
+            start = int(ends[first - 1]) if first else 0
+            stop = first + limit
+            values = self.values[start : int(block_ends[-1])]
+            yield self.docnums[first:stop], self.weights[first:stop], block_ends - start, values
+
+    def to_bytes(self) -> tuple[bytes, bytes, bytes, bytes]:
+        return self.docnums.tobytes(), self.weights.tobytes(), self.ends.tobytes(), bytes(self.values)
+
+    @classmethod
+    def from_bytes(cls, docnums: bytes, weights: bytes, ends: bytes, values: bytes) -> TermPostings:
+        postings = cls()
+        postings.docnums.frombytes(docnums)
+        postings.weights.frombytes(weights)
+        postings.ends.frombytes(ends)
+        postings.values += values
+        return postings
 
 
 def encode_block(
-    docnums: Sequence[int],
+    docnums: array,
     weights: array,
-    values: Sequence[bytes | None],
+    ends: np.ndarray,
+    values: bytes,
     fixed_size: int | None,
     last: bool,
     value_ends: bool = True,
 ) -> bytes:
-    """One block of a term's postings, as ``ArrayBlockMatcher`` reads it; ``fixed_size`` is the
-    field format's value size (None or negative: values of any size, 0: none).  Values of any size
-    are stored after the array of where each ends (``value_ends``; an older dari pickled them as
-    one tuple, which a hit's positions then unpickled whole: 128 postings' for one)."""
+    """One block of a term's postings, as ``ArrayBlockMatcher`` reads it: ``values`` joined, ``ends``
+    where each ends in them; ``fixed_size`` is the field format's value size (None or negative:
+    values of any size, 0: none).  Values of any size are stored after the array of where each
+    ends (``value_ends``; an older dari pickled them as one tuple, which a hit's positions then
+    unpickled whole: 128 postings' for one)."""
     count = len(docnums)
     if weights.count(1.0) == count:
         weight_bytes = bytes([NO_WEIGHTS])
     elif weights.count(weights[0]) == count:
-        weight_bytes = bytes([ONE_WEIGHT]) + _network_order(weights[:1])
+        weight_bytes = bytes([ONE_WEIGHT]) + network_order(weights[:1])
     else:
-        weight_bytes = bytes([WEIGHTS]) + _network_order(weights)
+        weight_bytes = bytes([WEIGHTS]) + network_order(weights)
     if (fixed_size is None or fixed_size < 0) and not value_ends:
-        value_bytes = dumps(tuple(values), 2)
+        starts = [0, *ends[:-1].tolist()]
+        value_bytes = dumps(tuple(bytes(values[a:b]) for a, b in zip(starts, ends.tolist(), strict=True)), 2)
     elif fixed_size is None or fixed_size < 0:
-        ends = array("I", accumulate(len(value) for value in values))
-        value_bytes = _network_order(ends) + b"".join(values)
+        value_bytes = ends.astype(">u4").tobytes() + values
     else:
-        value_bytes = b"".join(values) if fixed_size else b""
-    data = _network_order(array("I", docnums)) + weight_bytes + value_bytes
+        value_bytes = values if fixed_size else b""
+    data = network_order(docnums) + weight_bytes + value_bytes
     best = max(0.0, *weights)
     return HEADER.pack(-len(data) if last else len(data), count, docnums[-1], best) + data
 
 
-def _network_order(numbers: array) -> bytes:
+def network_order(numbers: array) -> bytes:
     """The array's bytes as ``StructFile.get_array`` reads them back (big-endian)."""
     if IS_LITTLE:
         numbers = array(numbers.typecode, numbers)
@@ -172,35 +225,38 @@ class EndedValues(Sequence):
 
 
 class TermPool(PostingPool):
-    """Whoosh's posting pool, kept by field and term instead of as one list of postings.
+    """Whoosh's posting pool, kept by field and term (``TermPostings``) instead of as one list of
+    postings.
 
     Whoosh's pool checks two types and sizes five objects per posting, and sorts all the postings
-    at commit (a tenth of indexing's CPU beyond Kiwi); here a posting joins its term's list, and
+    at commit (a tenth of indexing's CPU beyond Kiwi); here a posting joins its term's arrays, and
     only the terms are sorted.  Postings arrive in docnum order (documents, then merged segments'
-    documents after them), so each list is already in order.  Past its limit the pool spills a
-    sorted run to disk as Whoosh's does, and the runs are merged at commit.
+    documents after them), so each term's are already in order.  Past its limit the pool spills a
+    sorted run of terms to disk, and at commit the runs' terms are merged, a term's postings from
+    each run in turn.
     """
 
     def __init__(self, tempstore, segment, limitmb: float) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
-        self._fields: dict[str, dict[bytes, list[Posting]]] = {}
+        self._fields: dict[str, dict[bytes, TermPostings]] = {}
 
-    def add(self, item: Posting) -> None:
-        fieldname, text, _, _, value = item
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Add Whoosh's posting (field, term, docnum, weight, value)."""
+        fieldname, text, docnum, weight, value = item
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
             self.fieldnames.add(fieldname)
         postings = terms.get(text)
         if postings is None:
-            postings = terms[text] = []
+            postings = terms[text] = TermPostings()
             self.currentsize += TERM_BYTES + len(text)
-        postings.append(item)  # as it is: a new tuple per posting tripled the pool's time (GC)
+        postings.add(docnum, weight, value)
         self.currentsize += POSTING_BYTES + (len(value) if value else 0)
         if self.currentsize > self.limit:
             self.save()
 
-    def _terms(self) -> Iterator[tuple[str, bytes, list[Posting]]]:
+    def _terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
         """(field, term, postings) of the pool in memory, in field and term order."""
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
@@ -211,16 +267,38 @@ class TermPool(PostingPool):
         if not self._fields:
             return
         path, run = self._new_run()
-        self._write_run(run, (posting for _, _, postings in self._terms() for posting in postings))
+        with run:
+            for fieldname, text, postings in self._terms():
+                pickle.dump((fieldname, text, *postings.to_bytes()), run, pickle.HIGHEST_PROTOCOL)
         self._add_run(path)
         self._fields, self.currentsize = {}, 0
+
+    def _read_run(self, path: str) -> Iterator[tuple[str, bytes, TermPostings]]:
+        with self._open_run(path) as run:
+            while True:
+                try:
+                    fieldname, text, *arrays = pickle.load(run)
+                except EOFError:
+                    break
+                yield fieldname, text, TermPostings.from_bytes(*arrays)
+        self._remove_run(path)
 
     def iter_postings(self) -> PooledTerms:
         if not self.runs:
             return PooledTerms(self._terms())
         self.save()
         runs, self.runs = self.runs, []
-        return PooledTerms(grouped_postings(self._merge_runs(runs)))
+        return PooledTerms(self._merged(runs))
+
+    def _merged(self, runs: list[str]) -> Iterator[tuple[str, bytes, TermPostings]]:
+        """The runs' terms in order, each term's postings joined in the order of the runs."""
+        # heapq.merge yields equal keys in the order of its inputs: the runs', so the docnums'.
+        merged = heapq.merge(*map(self._read_run, runs), key=itemgetter(0, 1))
+        for (fieldname, text), parts in groupby(merged, key=itemgetter(0, 1)):
+            (_, _, postings), *later = parts
+            for _, _, more in later:
+                postings.extend(more)
+            yield fieldname, text, postings
 
     def cleanup(self) -> None:
         self._fields = {}
@@ -228,17 +306,7 @@ class TermPool(PostingPool):
 
 
 class PooledTerms:
-    """A pool's (field, term, postings) in order, which ``BulkFieldWriter`` writes a term at a time;
-    iterated, the postings one by one, as Whoosh's writers take them."""
+    """A pool's (field, term, postings) in order, which ``BulkFieldWriter`` writes a term at a time."""
 
-    def __init__(self, terms: Iterable[tuple[str, bytes, list[Posting]]]) -> None:
+    def __init__(self, terms: Iterable[tuple[str, bytes, TermPostings]]) -> None:
         self.terms = terms
-
-    def __iter__(self) -> Iterator[Posting]:
-        return (posting for _, _, postings in self.terms for posting in postings)
-
-
-def grouped_postings(items: Iterable[Posting]) -> Iterator[tuple[str, bytes, list[Posting]]]:
-    """Sorted postings as (field, term, postings)."""
-    for (fieldname, text), postings in groupby(items, key=itemgetter(0, 1)):
-        yield fieldname, text, list(postings)

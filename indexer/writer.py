@@ -9,6 +9,7 @@ a second writer is told who holds it.  Imports ``blocks``, ``morphemes``, ``stor
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import threading
 import time
@@ -17,12 +18,13 @@ from pathlib import Path
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.fields import Schema
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_ushort
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from indexer.blocks import ArrayBlockMatcher, PooledTerms, Posting, TermPool, encode_block, grouped_postings
+from indexer.blocks import ArrayBlockMatcher, PooledTerms, TermPool, TermPostings, encode_block, network_order
 from indexer.morphemes import has_hangul, warm_up
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import CommitIndex, DurableCommits
@@ -31,8 +33,8 @@ PID_FILE = "dari-writer.pid"
 LOCK_TIMEOUT = 2.0  # seconds a second writer waits before telling the user the index is busy
 MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # Postings each writing process keeps in memory before spilling a sorted run to disk (Whoosh's
-# limitmb, default 128).  Spilled runs are merged in Python at commit: ~15 % more CPU for a build
-# that spills several; 512 (~600 MiB of real memory per process) holds ~15k documents of 1.6 KB.
+# limitmb, default 128), as ``TermPool`` counts them (close to their real memory).  Spilled runs are
+# merged at commit; 512 holds ~25k documents of 1.6 KB (10k: 195 MiB in 157k terms).
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
 
@@ -83,19 +85,52 @@ class LeanCodec(W3Codec):
         return matcher
 
 
+class CountingFile(StructFile):
+    """A file being written that counts where it is: Whoosh asks ``tell()`` before each term's
+    postings and twice per term in the term index, an ``lseek`` each (7 % of indexing's CPU on the
+    mix).  Every write goes through ``write``, arrays and pickles included."""
+
+    def __init__(self, opened: StructFile) -> None:
+        super().__init__(opened.file, opened._name, opened.onclose)
+        self._at = opened.tell()
+
+    def write(self, data) -> int:
+        written = self.file.write(data)
+        self._at += written
+        return written
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, *args) -> int:
+        self._at = self.file.seek(*args)
+        return self._at
+
+    def write_array(self, numbers: array) -> None:
+        self.write(network_order(numbers))
+
+    def write_pickle(self, obj, protocol: int = -1) -> None:
+        self.write(pickle.dumps(obj, protocol))
+
+
 class BulkFieldWriter(W3FieldWriter):
     """Whoosh's field writer, writing each term's postings in one go, in ``blocks``' format.
 
     Whoosh makes a call (and four type checks) per posting and a dozen per term; here a term is
-    one pass over its postings, and its term info is filled as ``finish_postings`` fills it.
+    one pass over its pooled arrays (``TermPostings``, so only a ``TermPool``'s postings), and its
+    term info is filled as ``finish_postings`` fills it.
     ``lengths`` (for length statistics) are never given: ``LeanCodec`` keeps none.
     tests/test_parallel_index.py compares the postings and term infos with Whoosh's own writer's.
     """
 
-    def add_postings(self, schema, lengths, items) -> None:
+    def __init__(self, codec: LeanCodec, storage, segment) -> None:
+        super().__init__(codec, storage, segment)
+        self._postfile = CountingFile(self._postfile)
+        self._tindex.dbfile = CountingFile(self._tindex.dbfile)
+
+    def add_postings(self, schema, lengths, items: PooledTerms) -> None:
         fixed_size = None
-        terms = items.terms if isinstance(items, PooledTerms) else grouped_postings(items)
-        for fieldname, btext, postings in terms:
+        for fieldname, btext, postings in items.terms:
             if fieldname != self._fieldname or not self._infield:
                 if self._infield:
                     self.finish_field()
@@ -106,21 +141,19 @@ class BulkFieldWriter(W3FieldWriter):
         if self._infield:
             self.finish_field()
 
-    def _write_postings(self, postings: list[Posting], fixed_size: int | None) -> W3TermInfo:
-        limit = self._codec._blocklimit
+    def _write_postings(self, postings: TermPostings, fixed_size: int | None) -> W3TermInfo:
         chunks = [WHOOSH3_HEADER_MAGIC]
-        total = maxweight = 0
-        for first in range(0, len(postings), limit):
-            _, _, ids, raw_weights, values = zip(*postings[first : first + limit], strict=True)
-            weights = array("f", raw_weights)
-            total += sum(weights)
-            maxweight = max(maxweight, *raw_weights)  # add_posting's running maximum from 0
-            last = first + limit >= len(postings)
-            chunks.append(encode_block(ids, weights, values, fixed_size, last, self._codec.value_ends))
+        blocks = list(postings.blocks(self._codec._blocklimit))
+        for i, (docnums, weights, ends, values) in enumerate(blocks):
+            last = i == len(blocks) - 1
+            block = encode_block(docnums, weights, ends, values, fixed_size, last, self._codec.value_ends)
+            chunks.append(block)
         written = b"".join(chunks)
         start = self._postfile.tell()
         self._postfile.write(written)
-        terminfo = W3TermInfo(total, len(postings), None, 0, maxweight, postings[0][2], postings[-1][2])
+        docnums, weights = postings.docnums, postings.weights
+        # add_posting's running total and maximum (from 0) of the weights
+        terminfo = W3TermInfo(sum(weights), len(docnums), None, 0, max(0, *weights), docnums[0], docnums[-1])
         terminfo.set_extent(start, len(written))
         return terminfo
 

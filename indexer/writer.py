@@ -142,16 +142,15 @@ class BulkFieldWriter(W3FieldWriter):
             self.finish_field()
 
     def _write_postings(self, postings: TermPostings, fixed_size: int | None) -> W3TermInfo:
-        chunks = [WHOOSH3_HEADER_MAGIC]
-        blocks = list(postings.blocks(self._codec._blocklimit))
-        for i, (docnums, weights, ends, values) in enumerate(blocks):
-            last = i == len(blocks) - 1
-            block = encode_block(docnums, weights, ends, values, fixed_size, last, self._codec.value_ends)
-            chunks.append(block)
-        written = b"".join(chunks)
+        docnums, weights, limit = postings.docnums, postings.weights, self._codec._blocklimit
+        last = (len(docnums) - 1) // limit
+        blocks = (
+            encode_block(*block, fixed_size, i == last, self._codec.value_ends)
+            for i, block in enumerate(postings.blocks(limit))
+        )
+        written = WHOOSH3_HEADER_MAGIC + b"".join(blocks)
         start = self._postfile.tell()
         self._postfile.write(written)
-        docnums, weights = postings.docnums, postings.weights
         # add_posting's running total and maximum (from 0) of the weights
         terminfo = W3TermInfo(sum(weights), len(docnums), None, 0, max(0, *weights), docnums[0], docnums[-1])
         terminfo.set_extent(start, len(written))

@@ -299,13 +299,17 @@ def with_other_language(ranked: list, language_of: Callable[[object], str], quer
     """
     if query_lang is None:
         return ranked
-    other = OTHER_LANGUAGE[query_lang]
-    own = [i for i, hit in enumerate(ranked) if language_of(hit) != other]
-    others = [i for i, hit in enumerate(ranked) if language_of(hit) == other]
+    other, head_size = OTHER_LANGUAGE[query_lang], max(OTHER_SLOTS) + 1
+    own: list[int] = []
+    others: list[int] = []
+    for i, hit in enumerate(ranked):  # the first head_size of each language at most fill the head
+        (others if language_of(hit) == other else own).append(i)
+        if len(own) >= head_size and len(others) >= head_size:
+            break
     if not own or not others:
         return ranked
     head: list[int] = []
-    for rank in range(max(OTHER_SLOTS) + 1):
+    for rank in range(head_size):
         pool = others if rank in OTHER_SLOTS else own
         pool = pool or own or others  # one language used up: the other fills the page
         if not pool:

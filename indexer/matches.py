@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher, ListMatcher, Matcher, WrappingMatcher
+from whoosh.reading import TermNotFound
 
 from indexer.blocks import ArrayBlockMatcher
 
@@ -101,6 +102,17 @@ def listed_scores(matcher: Matcher) -> Scored | None:
     docnums, scores = matcher.arrays
     matcher._i = len(docnums)
     return docnums[start:], scores[start:]
+
+
+def stored_leaf(reader, fieldname: str, text: str) -> W3LeafMatcher | None:
+    """One segment's postings of a stored word, deleted documents included (None: it has none),
+    found with one lookup of the word: ``doc_frequency`` and then ``postings`` look it up twice
+    (each an MD5 of the key), and wrap the leaf to hide the deleted."""
+    try:
+        tbytes = reader._text_to_bytes(fieldname, text)
+        return reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
+    except TermNotFound:
+        return None
 
 
 def leaf_postings(leaf: W3LeafMatcher) -> Scored:

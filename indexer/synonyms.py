@@ -8,7 +8,7 @@ frequency is the members' summed tf and whose document frequency is the size of 
 one word, not five, and a common translation does not drown a rare one.
 
 Document frequencies count the documents a segment still holds deleted, as Whoosh's and Lucene's
-do: a group of one term scores what that term scores (tests/test_synonyms.py checks both, on an
+do: a group of one term scores what that term scores (tests/test_scoring.py checks both, on an
 index with several segments and deletions).  Imports ``matches``, ``query`` and ``scoring``.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher
 
-from indexer.matches import NO_MATCHES, Scored, ScoresMatcher, leaf_postings, live, raw_postings, summed
+from indexer.matches import NO_MATCHES, Scored, ScoresMatcher, leaf_postings, live, stored_leaf, summed
 from indexer.query import Word
 from indexer.scoring import LuceneBM25F
 
@@ -124,8 +124,5 @@ def _terms(member: wq.Query) -> list[wq.Term]:
 def term_tfs(reader, fieldname: str, text: str) -> Scored:
     """The documents of one segment holding one stored word, deleted ones included, and its tf in
     each, read a block at a time (as ``scoring.matcher_scores`` does)."""
-    if not reader.doc_frequency(fieldname, text):
-        return NO_MATCHES
-    leaf, _, _ = raw_postings(reader.postings(fieldname, text))
-    leaf.reset()  # Whoosh's filter of deleted documents has moved it past the first ones
-    return leaf_postings(leaf)
+    leaf = stored_leaf(reader, fieldname, text)
+    return NO_MATCHES if leaf is None else leaf_postings(leaf)

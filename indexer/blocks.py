@@ -18,7 +18,7 @@ import heapq
 import pickle
 import struct
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -114,10 +114,11 @@ def encode_block(
         weight_bytes = bytes([ONE_WEIGHT]) + network_order(weights[:1])
     else:
         weight_bytes = bytes([WEIGHTS]) + network_order(weights)
-    if (fixed_size is None or fixed_size < 0) and not value_ends:
+    any_size = fixed_size is None or fixed_size < 0
+    if any_size and not value_ends:
         starts = [0, *ends[:-1]]
         value_bytes = dumps(tuple(bytes(values[a:b]) for a, b in zip(starts, ends, strict=True)), 2)
-    elif fixed_size is None or fixed_size < 0:
+    elif any_size:
         value_bytes = network_order(ends) + values
     else:
         value_bytes = values if fixed_size else b""
@@ -229,6 +230,9 @@ class EndedValues(Sequence):
         return self._raw[self._start + start : self._start + self._ends[i]]
 
 
+PooledTerm = tuple[str, bytes, TermPostings]  # a field, a term and its postings
+
+
 class TermPool(PostingPool):
     """Whoosh's posting pool, kept by field and term (``TermPostings``) instead of as one list of
     postings.
@@ -261,7 +265,7 @@ class TermPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
-    def _terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
+    def _terms(self) -> Iterator[PooledTerm]:
         """(field, term, postings) of the pool in memory, in field and term order."""
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
@@ -278,7 +282,7 @@ class TermPool(PostingPool):
         self._add_run(path)
         self._fields, self.currentsize = {}, 0
 
-    def _read_run(self, path: str) -> Iterator[tuple[str, bytes, TermPostings]]:
+    def _read_run(self, path: str) -> Iterator[PooledTerm]:
         with self._open_run(path) as run:
             while True:
                 try:
@@ -288,14 +292,16 @@ class TermPool(PostingPool):
                 yield fieldname, text, TermPostings.from_bytes(*arrays)
         self._remove_run(path)
 
-    def iter_postings(self) -> PooledTerms:
+    def iter_postings(self) -> Iterator[PooledTerm]:
+        """The pool's (field, term, postings) in order, which ``writer.BulkFieldWriter`` writes a
+        term at a time (Whoosh's pool gives its postings one by one)."""
         if not self.runs:
-            return PooledTerms(self._terms())
+            return self._terms()
         self.save()
         runs, self.runs = self.runs, []
-        return PooledTerms(self._merged(runs))
+        return self._merged(runs)
 
-    def _merged(self, runs: list[str]) -> Iterator[tuple[str, bytes, TermPostings]]:
+    def _merged(self, runs: list[str]) -> Iterator[PooledTerm]:
         """The runs' terms in order, each term's postings joined in the order of the runs."""
         # heapq.merge yields equal keys in the order of its inputs: the runs', so the docnums'.
         merged = heapq.merge(*map(self._read_run, runs), key=itemgetter(0, 1))
@@ -308,10 +314,3 @@ class TermPool(PostingPool):
     def cleanup(self) -> None:
         self._fields = {}
         super().cleanup()
-
-
-class PooledTerms:
-    """A pool's (field, term, postings) in order, which ``BulkFieldWriter`` writes a term at a time."""
-
-    def __init__(self, terms: Iterable[tuple[str, bytes, TermPostings]]) -> None:
-        self.terms = terms

@@ -100,11 +100,11 @@ def body_words(searcher, query: wq.Query) -> list[str]:
     body, reader = searcher.schema["body"], searcher.reader()
     words: list[str] = []
     for leaf in [query] if query.is_leaf() else query.leaves():
-        if type(leaf) is wq.Term:
-            words += [leaf.text] if leaf.fieldname == "body" else []
-        else:
+        if type(leaf) is not wq.Term:
             terms = leaf.existing_terms(reader, expand=True, fieldname="body")
             words += [body.from_bytes(text) for _, text in terms]
+        elif leaf.fieldname == "body":
+            words.append(leaf.text)
     return list(dict.fromkeys(words))
 
 

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
@@ -24,7 +25,14 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_ushort
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from indexer.blocks import ArrayBlockMatcher, PooledTerms, TermPool, TermPostings, encode_block, network_order
+from indexer.blocks import (
+    ArrayBlockMatcher,
+    PooledTerm,
+    TermPool,
+    TermPostings,
+    encode_block,
+    network_order,
+)
 from indexer.morphemes import has_hangul, warm_up
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import CommitIndex, DurableCommits
@@ -128,9 +136,9 @@ class BulkFieldWriter(W3FieldWriter):
         self._postfile = CountingFile(self._postfile)
         self._tindex.dbfile = CountingFile(self._tindex.dbfile)
 
-    def add_postings(self, schema, lengths, items: PooledTerms) -> None:
+    def add_postings(self, schema, lengths, items: Iterator[PooledTerm]) -> None:
         fixed_size = None
-        for fieldname, btext, postings in items.terms:
+        for fieldname, btext, postings in items:
             if fieldname != self._fieldname or not self._infield:
                 if self._infield:
                     self.finish_field()

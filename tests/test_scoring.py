@@ -246,9 +246,10 @@ def test_a_synonym_group_of_one_word_scores_as_that_word(engine: SearchEngine) -
 def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngine) -> None:
     """Pirkola's rule by hand, from Whoosh's own postings, field lengths and counts: tf is the
     members' summed tf (a two-word member counts as often as its rarer word), df the number of
-    documents holding any member, deleted ones included (as each word's df counts them)."""
+    documents holding any member, deleted ones included (as each word's df counts them); a word
+    no segment holds adds nothing."""
     searcher = engine._current()
-    members = [("labor",), ("협력",), ("decent", "work")]
+    members = [("labor",), ("협력",), ("decent", "work"), ("무지개다리",)]
     tfs: dict[int, float] = {}
     union_all = 0  # documents holding a member, deleted ones too, segment by segment
     for segment, offset in searcher.subsearchers:
@@ -274,6 +275,7 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
             wq.Term("body", "labor"),
             wq.Term("body", "협력"),
             Word([wq.Term("body", "decent"), wq.Term("body", "work")]),
+            wq.Term("body", "무지개다리"),
         ],
         source="노동",
     )
@@ -285,7 +287,7 @@ def test_a_synonym_group_sums_tf_over_the_union_of_its_words(engine: SearchEngin
             for segment, offset in searcher.subsearchers
             for d, _ in stock_postings_all(segment.reader(), text)
         }
-        for text in ("labor", "협력", "decent", "work")
+        for text in ("labor", "협력", "decent", "work", "무지개다리")
     }
     assert {word: docnums.tolist() for word, docnums in group.holders(searcher).items()} == {
         word: sorted(docnums) for word, docnums in holding.items()

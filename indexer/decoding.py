@@ -7,6 +7,7 @@ instead of indexed as mojibake.  Imports ``morphemes``.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 import charset_normalizer
@@ -21,11 +22,12 @@ SPACE = re.compile(r"\s")
 # A bigger text file (or .jsonl line) is skipped: one 50 MB log is no useful search result, and Kiwi
 # reads ~60 KB/s of Korean.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-LATIN = re.compile(r"[A-Za-z]")
+ASCII_LETTERS = string.ascii_letters.encode()
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Common English function words: a text with enough of them is English without asking langdetect,
-# which is slow and unreliable on short text ("labor policy" → es).
-ENGLISH_MARKERS = re.compile(r"\b(?:the|and|of|to|in|is|for|with|that|on)\b", re.IGNORECASE)
+# which is slow and unreliable on short text ("labor policy" → es).  Matched in the lowercased text:
+# half the time of a case-blind match.
+ENGLISH_MARKERS = re.compile(r"\b(?:the|and|of|to|in|is|for|with|that|on)\b")
 
 DetectorFactory.seed = 0  # langdetect is random unless seeded
 
@@ -119,8 +121,10 @@ def _looks_binary(text: str) -> bool:
 
 def detect_language(text: str) -> str:
     """'ko', 'en' or 'mixed' from the share of Hangul among letters; else langdetect's code."""
-    hangul = len(HANGUL.findall(text))
-    latin = len(LATIN.findall(text))
+    # Counted from what is left once they are taken out: a list of every letter took 4× the time.
+    hangul = len(text) - len(HANGUL.sub("", text))
+    ascii_text = text.encode("ascii", "ignore")
+    latin = len(ascii_text) - len(ascii_text.translate(None, ASCII_LETTERS))
     if hangul + latin == 0:
         return "und"
     # A Hangul syllable carries about as much as three Latin letters.
@@ -140,7 +144,7 @@ def detect_language(text: str) -> str:
 def _mostly_english(text: str) -> bool:
     sample = text[:2000]
     words = max(len(sample.split()), 1)
-    return len(ENGLISH_MARKERS.findall(sample)) / words >= 0.08
+    return len(ENGLISH_MARKERS.findall(sample.lower())) / words >= 0.08
 
 
 def tidy(text: str) -> str:

@@ -8,7 +8,7 @@ loop: a fifth of a Korean question's time at 20k documents.  Here a block is a f
 length, posting count, last docnum and best weight), then the docnums as an ``array("I")``, the
 weights as an ``array("f")`` (one weight for all, or none when all are 1.0), then the values, read
 only when asked for; numbers in network order, as Whoosh's ``StructFile.get_array`` reads them.
-Term infos and files are W3's otherwise; ``writer.LeanCodec`` writes these blocks and reads them
+Term infos and files are W3's otherwise; ``codec.LeanCodec`` writes these blocks and reads them
 with ``ArrayBlockMatcher``.  Imports nothing of dari.
 """
 
@@ -65,20 +65,23 @@ class TermPostings:
         self.ends.frombytes((np.frombuffer(later.ends, dtype=np.uint32) + offset).tobytes())
         self.values += later.values
 
-    def blocks(self, limit: int) -> Iterator[tuple[array, array, array, bytearray]]:
-        """(docnums, weights, value ends, values) of each run of ``limit`` postings, the ends counted
-        from the run's first value.  Most terms have one run: their arrays as they are."""
+    def encoded(self, limit: int, fixed_size: int | None, value_ends: bool) -> bytes:
+        """The postings as ``encode_block``'s blocks of up to ``limit``, each block's value ends counted
+        from its first value.  Most terms fit in one block: their arrays as they are."""
         if len(self.docnums) <= limit:
-            yield self.docnums, self.weights, self.ends, self.values
-            return
+            arrays = (self.docnums, self.weights, self.ends, self.values)
+            return encode_block(*arrays, fixed_size, True, value_ends)
         ends = np.frombuffer(self.ends, dtype=np.uint32)
+        blocks = []
         for first in range(0, len(ends), limit):
             stop = first + limit
             start = int(ends[first - 1]) if first else 0
             block_ends = array("I")
             block_ends.frombytes((ends[first:stop] - start).tobytes())
             values = self.values[start : block_ends[-1] + start]
-            yield self.docnums[first:stop], self.weights[first:stop], block_ends, values
+            block = (self.docnums[first:stop], self.weights[first:stop], block_ends, values)
+            blocks.append(encode_block(*block, fixed_size, stop >= len(ends), value_ends))
+        return b"".join(blocks)
 
     def to_bytes(self) -> tuple[bytes, bytes, bytes, bytes]:
         return self.docnums.tobytes(), self.weights.tobytes(), self.ends.tobytes(), bytes(self.values)
@@ -293,7 +296,7 @@ class TermPool(PostingPool):
         self._remove_run(path)
 
     def iter_postings(self) -> Iterator[PooledTerm]:
-        """The pool's (field, term, postings) in order, which ``writer.BulkFieldWriter`` writes a
+        """The pool's (field, term, postings) in order, which ``codec.BulkFieldWriter`` writes a
         term at a time (Whoosh's pool gives its postings one by one)."""
         if not self.runs:
             return self._terms()

@@ -1,38 +1,27 @@
 """Index writers: one writing process, or Whoosh's multiprocessing writer made safe, and their settings.
 
 Both commit through ``storage.DurableCommits`` (durable, the commit before kept), pool postings by
-term (``TermPool``) and write them in ``blocks``' format (``LeanCodec``).  The write lock is Whoosh's
+term (``TermPool``) and write them in ``codec``'s format (``LeanCodec``).  The write lock is Whoosh's
 file lock (an ``flock``, which the OS releases when its process dies, so a stale lock never blocks);
-a second writer is told who holds it.  Imports ``blocks``, ``morphemes``, ``storage`` and ``schema``.
+a second writer is told who holds it.  Imports ``blocks``, ``codec``, ``morphemes``, ``storage`` and
+``schema``.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import queue
 import threading
 import time
-from array import array
-from collections.abc import Iterator
 from pathlib import Path
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.fields import Schema
-from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.system import pack_ushort
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from indexer.blocks import (
-    ArrayBlockMatcher,
-    PooledTerm,
-    TermPool,
-    TermPostings,
-    encode_block,
-    network_order,
-)
+from indexer.blocks import TermPool
+from indexer.codec import LeanCodec  # also what commits before ``codec`` pickled by this name
 from indexer.morphemes import has_hangul, warm_up
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import CommitIndex, DurableCommits
@@ -58,111 +47,6 @@ class WorkerFailed(Exception):
 def default_procs() -> int:
     """One indexing process per core, up to MAX_PROCS."""
     return max(1, min(os.cpu_count() or 1, MAX_PROCS))
-
-
-class LeanCodec(W3Codec):
-    """Whoosh's default codec without per-posting length statistics, its posting blocks those of
-    ``blocks`` (docnums and weights as arrays, uncompressed).
-
-    For every posting, the stock writer looks up its document's field length to record each
-    block's shortest document, which only bounds block-max skipping; search scores every match
-    (``usequality=False``), and a bound of length 0 stays a safe over-estimate.  Uncompressed
-    posting blocks make the index 2–3× larger and indexing and queries ~5 % faster.  Each segment
-    keeps its codec (pickled in the commit): one written before the array blocks has no
-    ``array_blocks`` of its own and is read as W3's blocks, until a merge or rebuild rewrites it.
-    """
-
-    length_stats = False
-    array_blocks = False  # what a codec pickled before the array blocks reads as
-    value_ends = False  # and before the values of any size were stored by their ends
-
-    def __init__(self) -> None:
-        super().__init__(compression=0)
-        self.array_blocks = True
-        self.value_ends = True
-
-    def field_writer(self, storage, segment) -> W3FieldWriter:
-        return BulkFieldWriter(self, storage, segment)
-
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
-        if not self.array_blocks or terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        matcher = ArrayBlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-        matcher.value_ends = self.value_ends
-        return matcher
-
-
-class CountingFile(StructFile):
-    """A file being written that counts where it is: Whoosh asks ``tell()`` before each term's
-    postings and twice per term in the term index, an ``lseek`` each (7 % of indexing's CPU on the
-    mix).  Every write goes through ``write``, arrays and pickles included."""
-
-    def __init__(self, opened: StructFile) -> None:
-        super().__init__(opened.file, opened._name, opened.onclose)
-        self._at = opened.tell()
-
-    def write(self, data) -> int:
-        written = self.file.write(data)
-        self._at += written
-        return written
-
-    def tell(self) -> int:
-        return self._at
-
-    def seek(self, *args) -> int:
-        self._at = self.file.seek(*args)
-        return self._at
-
-    def write_array(self, numbers: array) -> None:
-        self.write(network_order(numbers))
-
-    def write_pickle(self, obj, protocol: int = -1) -> None:
-        self.write(pickle.dumps(obj, protocol))
-
-
-class BulkFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, writing each term's postings in one go, in ``blocks``' format.
-
-    Whoosh makes a call (and four type checks) per posting and a dozen per term; here a term is
-    one pass over its pooled arrays (``TermPostings``, so only a ``TermPool``'s postings), and its
-    term info is filled as ``finish_postings`` fills it.
-    ``lengths`` (for length statistics) are never given: ``LeanCodec`` keeps none.
-    tests/test_parallel_index.py compares the postings and term infos with Whoosh's own writer's.
-    """
-
-    def __init__(self, codec: LeanCodec, storage, segment) -> None:
-        super().__init__(codec, storage, segment)
-        self._postfile = CountingFile(self._postfile)
-        self._tindex.dbfile = CountingFile(self._tindex.dbfile)
-
-    def add_postings(self, schema, lengths, items: Iterator[PooledTerm]) -> None:
-        fixed_size = None
-        for fieldname, btext, postings in items:
-            if fieldname != self._fieldname or not self._infield:
-                if self._infield:
-                    self.finish_field()
-                self.start_field(fieldname, schema[fieldname])
-                fixed_size = self._format.fixed_value_size()
-            terminfo = self._write_postings(postings, fixed_size)
-            self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
-        if self._infield:
-            self.finish_field()
-
-    def _write_postings(self, postings: TermPostings, fixed_size: int | None) -> W3TermInfo:
-        docnums, weights, limit = postings.docnums, postings.weights, self._codec._blocklimit
-        last = (len(docnums) - 1) // limit
-        blocks = (
-            encode_block(*block, fixed_size, i == last, self._codec.value_ends)
-            for i, block in enumerate(postings.blocks(limit))
-        )
-        written = WHOOSH3_HEADER_MAGIC + b"".join(blocks)
-        start = self._postfile.tell()
-        self._postfile.write(written)
-        # add_posting's running total and maximum (from 0) of the weights
-        terminfo = W3TermInfo(sum(weights), len(docnums), None, 0, max(0, *weights), docnums[0], docnums[-1])
-        terminfo.set_extent(start, len(written))
-        return terminfo
 
 
 def use_term_pool(writer: SegmentWriter, limitmb: float = BUFFER_MB) -> SegmentWriter:

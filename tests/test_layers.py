@@ -40,6 +40,7 @@ FLOW = [
     "indexer.lexicon",
     "indexer.progress",
     "indexer.blocks",
+    "indexer.codec",
     "indexer.schema",
     "indexer.writer",
     "indexer.index",

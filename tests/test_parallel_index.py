@@ -7,13 +7,16 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import OrderedHashWriter
 
 from indexer import rerank
 from indexer.blocks import ArrayBlockMatcher, TermPool
+from indexer.codec import CountingFile, LeanCodec, add_in_order
 from indexer.index import bundled_seeds, open_index, reindex
 from indexer.schema import make_schema
 from indexer.search import SearchEngine
-from indexer.writer import BATCH_DOCS, LeanCodec, ParallelWriter, use_term_pool
+from indexer.writer import BATCH_DOCS, ParallelWriter, use_term_pool
 
 TEXT_FIELDS = ("title", "body")
 
@@ -220,3 +223,38 @@ def test_the_array_blocks_and_term_pool_hold_what_whoosh_writes(tmp_path: Path) 
     assert read["spilling"] == read["stock"]
     assert read["w3 blocks of an older dari"] == read["stock"]
     assert read["array blocks of an older dari"] == read["stock"]
+
+
+def test_segments_pickled_before_the_codec_moved_still_open(tmp_path: Path) -> None:
+    # Each segment pickles its codec into the commit: those written before LeanCodec moved to
+    # indexer.codec name it indexer.writer.LeanCodec, and must still read.
+    reindex([bundled_seeds()], tmp_path / "index", procs=1)
+    renamed = 0
+    for toc in (tmp_path / "index").glob("_MAIN_*.toc"):
+        pickled = toc.read_bytes()
+        older = pickled.replace(
+            b"\x8c\rindexer.codec\x94\x8c\tLeanCodec", b"\x8c\x0eindexer.writer\x94\x8c\tLeanCodec"
+        )
+        renamed += older != pickled
+        toc.write_bytes(older)
+    assert renamed
+    hits = SearchEngine(tmp_path / "index").search("협력").hits
+    assert hits and hits[0].lang == "ko"
+
+
+def test_the_term_index_written_in_bulk_is_whooshs_byte_for_byte(tmp_path: Path) -> None:
+    # Over a megabyte of entries, so add_in_order writes in more than one go.
+    entries = [(b"\x00\x01" + f"term{i:06d}".encode(), bytes(range(i % 40))) for i in range(60_000)]
+    written = {}
+    for name in ("whoosh", "bulk"):
+        storage = FileStorage(str(tmp_path)).create()
+        tindex = OrderedHashWriter(CountingFile(storage.create_file(name)))
+        if name == "whoosh":
+            for key, value in entries:
+                tindex.add(key, value)
+        else:
+            add_in_order(tindex, iter(entries))
+        tindex.close()
+        written[name] = (tmp_path / name).read_bytes()
+    assert len(written["bulk"]) > 2 << 20
+    assert written["bulk"] == written["whoosh"]

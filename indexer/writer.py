@@ -82,7 +82,7 @@ class ParallelWriter(DurableCommits, MpWriter):
     Worker processes each analyse their batches and write their own segment (``multisegment``), so
     Kiwi and Whoosh's posting work both run on every core and nothing is merged at the end.  Kiwi is
     warmed here before a worker forks (when its first batch has Hangul), so the workers share its
-    ~330 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
+    ~265 MiB copy-on-write instead of each loading one.  Stock ``MpWriter`` commits without the
     documents of a worker that died, or whose segment is not in the result queue within a second
     of its end; this writer waits for every worker's segment, raises if one ends without sending
     it, and then leaves the index as it was; its ``cancel`` stops the workers.

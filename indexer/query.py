@@ -48,6 +48,7 @@ MAX_POSTINGS = 250_000
 MAX_PAGE = 100  # with MAX_PER_PAGE: 10,000 results deep at most, as Elasticsearch's default
 LANGS = {"ko": ("ko", "mixed"), "en": ("en", "mixed")}
 TITLE_BOOST = 0.25  # titles are often shared by many documents or repeat the first line (tuned)
+WORD_FIELDS = {"title": TITLE_BOOST, "body": 1.0}  # where a word without a field: prefix is looked for
 SYNTAX = re.compile(r'["()\[\]{}^~*?:+\-]')  # query-language characters, dropped for a plain-word retry
 OPERATORS = frozenset({"AND", "OR", "NOT", "TO"})
 EDGE_PUNCTUATION = ".,!?;"  # punctuation at a word's edges, not part of the word
@@ -128,7 +129,7 @@ class BilingualParser(QueryParser):
 
     def __init__(self, schema: Schema) -> None:
         super().__init__(None, schema, group=LooseWordsGroup)
-        self.add_plugin(MultifieldPlugin(["title", "body"], {"title": TITLE_BOOST}))
+        self.add_plugin(MultifieldPlugin(list(WORD_FIELDS), WORD_FIELDS))
         # Ranges over analysed words expand to most of the index; stored-only fields (hash, size)
         # make Whoosh raise: `hash:x` and `[a TO z]` are searched as plain words instead.
         self.remove_plugin_class(RangePlugin)
@@ -175,6 +176,13 @@ class BilingualParser(QueryParser):
             return self.parse(plain)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        if fieldname is None:  # a word Whoosh's field plugins passed over (the `^2` of `ILO(^2)`)
+            return wq.Or(
+                [
+                    self.term_query(name, text, termclass, boost * weight, tokenize, removestops)
+                    for name, weight in WORD_FIELDS.items()
+                ]
+            )
         field_type = self.schema[fieldname] if fieldname in self.schema else None  # noqa: SIM401
         if isinstance(field_type, TEXT) and termclass is wq.Wildcard and text[:1] not in "*?":
             # Matched against the indexed words as they are (stems: te?t finds test and text), as

@@ -47,6 +47,8 @@ ANSWERED = [  # each gets a result, possibly empty
     "{a TO}",
     "ILO^99999",
     "ILO~5",
+    "ILO(^2)",  # a boost with nothing before it, in a group: Whoosh left it without a field
+    "협력 AND (^2)",
     "\x00\x01\x07\x1b[31m ILO \x7f",
     "😀🙈 ILO 👩‍👩‍👧",
     "ILO 협력 Сотрудничество 合作 تعاون सहयोग",
@@ -82,6 +84,9 @@ def test_unbalanced_syntax_still_finds_the_words(seeds_engine: SearchEngine) -> 
     assert {hit.id for hit in seeds_engine.search('"ILO 협력').hits} <= plain
     assert {hit.id for hit in seeds_engine.search("(ILO 협력").hits} == plain
     assert seeds_engine.search("hash:abc").total == seeds_engine.search("hash abc").total
+    assert {hit.id for hit in seeds_engine.search("ILO(^2)").hits} == {
+        hit.id for hit in seeds_engine.search("ILO (2)").hits
+    }
 
 
 def test_query_word_cap(seeds_engine: SearchEngine) -> None:

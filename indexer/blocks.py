@@ -133,7 +133,7 @@ def encode_block(
 def network_order(numbers: array) -> bytes:
     """The array's bytes as ``StructFile.get_array`` reads them back (big-endian)."""
     if IS_LITTLE:
-        numbers = array(numbers.typecode, numbers)
+        numbers = numbers[:]  # a copy to swap (a slice copies its bytes at once)
         numbers.byteswap()
     return numbers.tobytes()
 

@@ -34,7 +34,7 @@ from indexer.analysis import compound_pieces
 from indexer.lexicon import Lexicon
 from indexer.morphemes import HANGUL_SYLLABLES, has_hangul, nfc
 from indexer.names import NameKeys, capitalised_runs
-from indexer.query import TITLE_BOOST, LooseWords, Pieces, Word
+from indexer.query import WORD_FIELDS, LooseWords, Pieces, Word
 from indexer.storage import CommitCache
 from indexer.synonyms import SynonymGroup
 
@@ -267,12 +267,9 @@ def _group(translations: list[str], weight: float, source: str = "") -> wq.Query
     """The translations (of ``source``) as one synonym group in the body and, less, in the title."""
     fields = [
         SynonymGroup([_member(name, t) for t in translations], boost=boost, source=source)
-        for name, boost in _FIELDS
+        for name, boost in WORD_FIELDS.items()
     ]
     return wq.Or(fields, boost=weight)
-
-
-_FIELDS = (("title", TITLE_BOOST), ("body", 1.0))
 
 
 def _member(fieldname: str, translation: str) -> wq.Query:

@@ -99,7 +99,7 @@ def body_words(searcher, query: wq.Query) -> list[str]:
     segment, which for a bridged query's translations came to a tenth of what the bridge adds."""
     body, reader = searcher.schema["body"], searcher.reader()
     words: list[str] = []
-    for leaf in [query] if query.is_leaf() else query.leaves():
+    for leaf in query.leaves():  # a leaf's leaves: itself
         if type(leaf) is not wq.Term:
             terms = leaf.existing_terms(reader, expand=True, fieldname="body")
             words += [body.from_bytes(text) for _, text in terms]

@@ -53,6 +53,11 @@ MIX_SETS = ("korquad", "squad", "cranfield")
 # dari in turn, and the run of median wall time is reported: one run of each is at the mercy of the
 # host (the mix read 1.19× and 1.44× in two runs back to back).  Bigger corpora build once.
 SHORT_BUILD_DOCS, SHORT_BUILD_RUNS = 10_000, 3
+# Memory is polled every POLL_S, PSS only every PSS_EVERY polls or when RSS has grown by PSS_GROWTH
+# since PSS was last read.  Reading PSS walks every page table of the process tree (~22 ms for dari's
+# three processes), CPU that a build on both cores loses and stock Whoosh on one does not: read every
+# 0.25 s, it made the mix's dari build ~1.5 s slower (12.8 s against 11.0 s, four runs each).
+POLL_S, PSS_EVERY, PSS_GROWTH = 0.25, 8, 1.1
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
@@ -210,7 +215,7 @@ def children_cpu() -> float:
 
 
 def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run:
-    """Run cmd to completion, polling the RSS of it and all its descendants."""
+    """Run cmd to completion, polling the RSS (and, less often, the PSS) of it and all its descendants."""
     cpu_before = children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -221,7 +226,6 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
         env={**os.environ, **(env or {})},
     )
     root = psutil.Process(proc.pid)
-    peak_rss = peak_pss = 0
     stdout_chunks: list[str] = []
     stderr_chunks: list[str] = []
     readers = [
@@ -230,16 +234,18 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
     ]
     for t in readers:
         t.start()
+    peak_rss = peak_pss = polls = rss_at_pss = 0
     while proc.poll() is None:
-        rss = pss = 0
         try:
-            for p in [root, *root.children(recursive=True)]:
-                mem = p.memory_full_info()
-                rss, pss = rss + mem.rss, pss + mem.pss
+            tree = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in tree)
+            if rss > rss_at_pss * PSS_GROWTH or polls % PSS_EVERY == 0:
+                peak_pss, rss_at_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree)), rss
+            peak_rss = max(peak_rss, rss)
         except psutil.Error:
             pass  # a worker exited between listing and reading: the next poll sees the rest
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        time.sleep(0.25)  # reading smaps costs CPU that the measured processes would miss
+        polls += 1
+        time.sleep(POLL_S)
     wall = time.perf_counter() - start
     for t in readers:
         t.join()

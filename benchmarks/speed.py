@@ -10,7 +10,7 @@ For each corpus it indexes the same title+text with (a) stock Whoosh (StemmingAn
 process), (b) Kiwi alone on the Hangul-bearing lines (num_workers=2) and (c) `dari reindex` (full,
 then incremental with nothing changed), each in its own subprocess so wall time and peak RSS (summed
 over the process tree, workers included) are real; (a) and (c)'s full build of a small corpus (the
-mix) run three times in turn, and the median is reported. Then it times `SearchEngine.search` (highlights
+mix) run five times in turn, and the median is reported. Then it times `SearchEngine.search` (highlights
 included) for one- to three-term and natural-language queries drawn from the query sets and for
 korquad questions, beside stock Whoosh on the same queries (an OR of the words, top 10, highlighted),
 and HTTP throughput against `dari serve` at 4 and 16 concurrent clients.

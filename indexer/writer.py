@@ -9,6 +9,7 @@ a second writer is told who holds it.  Imports ``blocks``, ``codec``, ``morpheme
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
@@ -34,6 +35,10 @@ MAX_PROCS = 4  # worker processes at most: each holds its own write buffer
 # merged at commit; 512 holds ~25k documents of 1.6 KB (10k: 195 MiB in 157k terms).
 BUFFER_MB = 512
 BATCH_DOCS = 100  # documents per job handed to a worker
+# A worker's garbage collector runs once per this many new container objects, not CPython's 700:
+# indexing makes millions of short-lived tuples and next to no reference cycles, and each full
+# collection walks every pooled term.
+GC_THRESHOLD = 50_000
 
 
 class IndexLocked(Exception):
@@ -62,6 +67,10 @@ class _Worker(SubWriterTask):
 
     def run(self) -> None:
         threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+        # What the worker inherited (Kiwi's Python side, the modules) is frozen: its collections
+        # neither walk those objects nor copy the pages they sit on, which fork shares.
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD)
         ix = self.storage.open_index(self.indexname)
         self.writer = use_term_pool(SegmentWriter(ix, _lk=False, **self.kwargs))
         while (job := self.jobqueue.get()) is not None:  # None: the parent has no more

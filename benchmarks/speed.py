@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MIX_SETS = ("korquad", "squad", "cranfield")
 # A build of a corpus this small (the mix: 9–17 s) runs SHORT_BUILD_RUNS times, stock Whoosh and
 # dari in turn, and the run of median wall time is reported: one run of each is at the mercy of the
-# host (the mix read 1.19× and 1.44× in two runs back to back; medians of three, 1.13× and 1.26×).
+# host (the mix read 1.19× and 1.44× in two runs back to back; medians of three, 1.13× and 1.27×).
 # Bigger corpora build once.
 SHORT_BUILD_DOCS, SHORT_BUILD_RUNS = 10_000, 5
 # Memory is polled every POLL_S, PSS only every PSS_EVERY polls or when RSS has grown by PSS_GROWTH

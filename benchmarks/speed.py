@@ -241,7 +241,8 @@ def measure(cmd: Sequence[str | Path], env: dict[str, str] | None = None) -> Run
             tree = [root, *root.children(recursive=True)]
             rss = sum(p.memory_info().rss for p in tree)
             if rss > rss_at_pss * PSS_GROWTH or polls % PSS_EVERY == 0:
-                peak_pss, rss_at_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree)), rss
+                pss = sum(p.memory_full_info().pss for p in tree)
+                peak_pss, rss_at_pss = max(peak_pss, pss), rss
             peak_rss = max(peak_rss, rss)
         except psutil.Error:
             pass  # a worker exited between listing and reading: the next poll sees the rest
